@@ -1,0 +1,143 @@
+import CHDF5
+
+/// An open dataset: its shape, whole reads and writes, and hyperslabs.
+public final class H5Dataset: H5Object {
+    /// The dataset's path inside the file.
+    public let name: String
+    let file: H5File
+    let handle: H5Handle
+    public var objectId: hid_t { handle.id }
+    public var filePath: String { file.path }
+
+    init(file: H5File, name: String, id: hid_t) {
+        self.file = file
+        self.name = name
+        self.handle = H5Handle(id, closer: H5Dclose)
+    }
+
+    /// The current dimensions.
+    public var shape: [Int] {
+        let space = H5Dget_space(handle.id)
+        defer { H5Sclose(space) }
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        var dims = [hsize_t](repeating: 0, count: rank)
+        H5Sget_simple_extent_dims(space, &dims, nil)
+        return dims.map { Int($0) }
+    }
+
+    /// The chunk shape, or nil for a contiguous dataset.
+    public var chunkShape: [Int]? {
+        let plist = H5Dget_create_plist(handle.id)
+        defer { H5Pclose(plist) }
+        guard H5Pget_layout(plist) == H5D_CHUNKED else { return nil }
+        var dims = [hsize_t](repeating: 0, count: 32)
+        let rank = Int(H5Pget_chunk(plist, 32, &dims))
+        return dims.prefix(rank).map { Int($0) }
+    }
+
+    /// The names of the filters applied to chunks ("shuffle", "deflate", ...), in order.
+    public var filters: [String] {
+        let plist = H5Dget_create_plist(handle.id)
+        defer { H5Pclose(plist) }
+        return (0..<H5Pget_nfilters(plist)).map { i -> String in
+            var flags: UInt32 = 0, count = 0, config: UInt32 = 0
+            var values = [UInt32](repeating: 0, count: 8)
+            var name = [CChar](repeating: 0, count: 64)
+            count = values.count
+            let filter = H5Pget_filter2(plist, UInt32(i), &flags, &count, &values, 64, &name, &config)
+            switch filter {
+            case H5Z_FILTER_DEFLATE: return "deflate"
+            case H5Z_FILTER_SHUFFLE: return "shuffle"
+            default: return String(cString: name)
+            }
+        }
+    }
+
+    /// The stored element type's class and size, e.g. `("float", 4)` or `("integer", 1)`.
+    public var elementType: (kind: String, size: Int, signed: Bool) {
+        let type = H5Dget_type(handle.id)
+        defer { H5Tclose(type) }
+        let size = Int(H5Tget_size(type))
+        switch H5Tget_class(type) {
+        case H5T_FLOAT: return ("float", size, true)
+        case H5T_INTEGER: return ("integer", size, H5Tget_sign(type) == H5T_SGN_2)
+        case H5T_STRING: return ("string", size, false)
+        default: return ("other", size, false)
+        }
+    }
+
+    /// Writes the whole dataset from `values` (count must equal the element count).
+    public func write<T: H5Scalar>(_ values: [T]) throws {
+        let count = shape.reduce(1, *)
+        guard values.count == count else {
+            throw H5Error(path: file.path, "'\(name)': writing \(values.count) values into \(count) elements")
+        }
+        try values.withUnsafeBufferPointer { try write($0) }
+    }
+
+    /// Writes the whole dataset from a buffer.
+    public func write<T: H5Scalar>(_ values: UnsafeBufferPointer<T>) throws {
+        guard H5Dwrite(handle.id, T.h5Type, ch5_s_all(), ch5_s_all(), ch5_p_default(), values.baseAddress) >= 0 else {
+            throw H5Error(path: file.path, "cannot write dataset '\(name)'")
+        }
+    }
+
+    /// Reads the whole dataset, converted to `T`.
+    public func read<T: H5Scalar>(as type: T.Type = T.self) throws -> [T] {
+        let count = shape.reduce(1, *)
+        return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            guard H5Dread(handle.id, T.h5Type, ch5_s_all(), ch5_s_all(), ch5_p_default(), buffer.baseAddress) >= 0 else {
+                throw H5Error(path: file.path, "cannot read dataset '\(name)' as \(T.self)")
+            }
+            initialized = count
+        }
+    }
+
+    /// Reads the block starting at `start` with extent `count` (one entry per dimension) into `buffer`.
+    public func read<T: H5Scalar>(start: [Int], count: [Int], into buffer: UnsafeMutableBufferPointer<T>) throws {
+        try withHyperslab(start: start, count: count, elements: buffer.count) { memory, fileSpace in
+            H5Dread(handle.id, T.h5Type, memory, fileSpace, ch5_p_default(), buffer.baseAddress)
+        }
+    }
+
+    /// Reads the block starting at `start` with extent `count`.
+    public func read<T: H5Scalar>(start: [Int], count: [Int], as type: T.Type = T.self) throws -> [T] {
+        let n = count.reduce(1, *)
+        return try [T](unsafeUninitializedCapacity: n) { buffer, initialized in
+            try read(start: start, count: count, into: buffer)
+            initialized = n
+        }
+    }
+
+    /// Writes `values` into the block starting at `start` with extent `count`.
+    public func write<T: H5Scalar>(_ values: UnsafeBufferPointer<T>, start: [Int], count: [Int]) throws {
+        try withHyperslab(start: start, count: count, elements: values.count) { memory, fileSpace in
+            H5Dwrite(handle.id, T.h5Type, memory, fileSpace, ch5_p_default(), values.baseAddress)
+        }
+    }
+
+    /// Writes `values` into the block starting at `start` with extent `count`.
+    public func write<T: H5Scalar>(_ values: [T], start: [Int], count: [Int]) throws {
+        try values.withUnsafeBufferPointer { try write($0, start: start, count: count) }
+    }
+
+    private func withHyperslab(start: [Int], count: [Int], elements: Int,
+                               _ transfer: (hid_t, hid_t) -> herr_t) throws {
+        let dims = shape
+        guard start.count == dims.count, count.count == dims.count,
+              zip(zip(start, count), dims).allSatisfy({ $0.0 >= 0 && $0.1 >= 0 && $0.0 + $0.1 <= $1 }) else {
+            throw H5Error(path: file.path, "'\(name)': block \(start) + \(count) is outside shape \(dims)")
+        }
+        guard count.reduce(1, *) == elements else {
+            throw H5Error(path: file.path, "'\(name)': block of \(count.reduce(1, *)) elements, buffer of \(elements)")
+        }
+        let fileSpace = H5Dget_space(handle.id)
+        defer { H5Sclose(fileSpace) }
+        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start.map { hsize_t($0) }, nil, count.map { hsize_t($0) }, nil)
+        let memory = H5Screate_simple(Int32(count.count), count.map { hsize_t($0) }, nil)
+        defer { H5Sclose(memory) }
+        guard transfer(memory, fileSpace) >= 0 else {
+            throw H5Error(path: file.path, "cannot transfer block \(start) + \(count) of '\(name)'")
+        }
+    }
+}
