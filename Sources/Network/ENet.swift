@@ -120,6 +120,7 @@ public final class ENet {
     /// set before that forward, writes the input gradient into `gradInput`.
     public func backward(gradLogits: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>? = nil) throws {
         guard forwardDone else { throw NetworkError.usage("ENet.backward called before forward") }
+        graph.allocateGradients()
         logits.grad.update(from: gradLogits, count: logits.shape.count)
         try graph.backward()
         if let gradInput {

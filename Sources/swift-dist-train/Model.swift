@@ -49,7 +49,8 @@ struct Model: ParsableCommand {
     func run() throws {
         Job.run {
             if let weights = forward, let input, let output {
-                try ForwardFile.run(weights: weights, input: input, output: output, trainMode: trainMode)
+                let shape = try ForwardFile.run(weights: weights, input: input, output: output, trainMode: trainMode)
+                print("wrote logits \(shape) to \(output)")
             } else {
                 print(try ENet(inChannels: inChannels, classes: classes).summary(height: size, width: size).table)
             }

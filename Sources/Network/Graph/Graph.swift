@@ -50,7 +50,12 @@ final class Graph {
         for layer in layers { try layer.forward(context) }
     }
 
-    /// Backward from `output.grad` (which the caller has filled).
+    /// Makes room for every gradient (a no-op after the first backward for a shape).
+    func allocateGradients() {
+        for node in nodes { node.allocateGradient() }
+    }
+
+    /// Backward from `output.grad` (which the caller has filled after `allocateGradients()`).
     func backward() throws {
         for node in nodes where node !== output { node.zeroGradient() }
         for layer in layers.reversed() { try layer.backward(context) }

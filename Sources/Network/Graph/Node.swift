@@ -5,8 +5,10 @@ final class Node {
     /// Set by shape inference; `allocate()` then makes room for it.
     var shape = TensorShape(0, 0, 0, 0)
     private(set) var value: UnsafeMutablePointer<Float>
+    /// Allocated on the first backward only, so inference needs no gradient memory.
     private(set) var grad: UnsafeMutablePointer<Float>
     private var capacity = 0
+    private var gradCapacity = 0
     /// Layers that read this node; a node read once can have its gradient overwritten.
     var consumers = 0
     /// Whether backward computes this node's gradient (false for the network input by default).
@@ -23,16 +25,22 @@ final class Node {
         grad.deallocate()
     }
 
-    /// Makes room for `shape`; reallocates only when it needs more.
+    /// Makes room for `shape`'s values; reallocates only when it needs more.
     func allocate() {
         guard shape.count > capacity else { return }
         value.deallocate()
-        grad.deallocate()
         capacity = shape.count
         value = .allocate(capacity: capacity)
         value.initialize(repeating: 0, count: capacity)
-        grad = .allocate(capacity: capacity)
-        grad.initialize(repeating: 0, count: capacity)
+    }
+
+    /// Makes room for `shape`'s gradient; reallocates only when it needs more.
+    func allocateGradient() {
+        guard shape.count > gradCapacity else { return }
+        grad.deallocate()
+        gradCapacity = shape.count
+        grad = .allocate(capacity: gradCapacity)
+        grad.initialize(repeating: 0, count: gradCapacity)
     }
 
     /// The gradient to add into, or nil when backward does not need it.
