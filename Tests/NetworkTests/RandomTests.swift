@@ -10,6 +10,15 @@ final class RandomTests: XCTestCase {
         XCTAssertEqual(s.next(), 9817491932198370423)
     }
 
+    /// xoshiro256** seeded with four SplitMix64 words from 42: first outputs from a Python
+    /// transliteration of Blackman & Vigna's reference C code (xoshiro256starstar.c).
+    func testXoshiro256KnownValues() {
+        var g = Xoshiro256(seed: 42)
+        XCTAssertEqual(g.next(), 1546998764402558742)
+        XCTAssertEqual(g.next(), 6990951692964543102)
+        XCTAssertEqual(g.next(), 12544586762248559009)
+    }
+
     func testNormalMoments() {
         var g = Xoshiro256(seed: 42)
         let n = 200_000

@@ -101,7 +101,7 @@ final class TrainingTests: XCTestCase {
         guard environment["NETWORK_TRAINING_TEST"] == "1" else {
             throw XCTSkip("set NETWORK_TRAINING_TEST=1 to run the few-hundred-step training test")
         }
-        let size = Int(environment["NETWORK_TRAINING_SIZE"] ?? "24")!
+        let size = Int(environment["NETWORK_TRAINING_SIZE"] ?? "16")!
         let steps = Int(environment["NETWORK_TRAINING_STEPS"] ?? "200")!
         let shape = TensorShape(8, 1, size, size)
         let (images, labels) = Self.disks(count: shape.batch, size: size, seed: 1)
