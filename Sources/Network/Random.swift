@@ -1,12 +1,13 @@
 import Foundation
 
-/// SplitMix64: expands one 64-bit seed into well-mixed words (used to seed `Xoshiro256`).
-public struct SplitMix64 {
-    public private(set) var state: UInt64
+/// SplitMix64: expands one 64-bit seed into well-mixed words to seed `Xoshiro256`.
+/// Internal, so it does not clash with other modules' generators of the same name.
+struct SplitMix64 {
+    private(set) var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
