@@ -44,4 +44,23 @@ final class ENetAPITests: XCTestCase {
         _ = try net.forward(x, shape: shape, training: true)
         XCTAssertNotEqual(before, Array(UnsafeBufferPointer(start: net.store.buffers, count: net.store.bufferCount)))
     }
+
+    /// Activation gradients share memory by liveness, and the plan stays correct
+    /// (the gradients themselves are checked against PyTorch and finite differences).
+    func testGradientMemoryIsShared() throws {
+        let net = ENet(inChannels: 1, classes: 2)
+        var random = TestRandom(5)
+        let shape = TensorShape(2, 1, 16, 16)
+        let logits = try net.forward(random.normal(shape.count), shape: shape, training: true)
+        XCTAssertEqual(net.graph.gradientFloats, 0)  // inference needs no gradient memory
+        try net.backward(gradLogits: random.normal(logits.count))
+        let everyNode = net.graph.nodes.dropFirst().reduce(0) { $0 + $1.shape.count }
+        print("gradient floats \(net.graph.gradientFloats) for \(everyNode) activation floats")
+        XCTAssertLessThan(net.graph.gradientFloats * 5, everyNode)
+
+        try net.graph.inferShapes(TensorShape(8, 1, 256, 256))
+        let plan = GradientPlan(shape: TensorShape(8, 1, 256, 256), graph: net.graph)
+        let values = net.graph.nodes.reduce(0) { $0 + $1.shape.count }
+        print("8x1x256x256: activations \(values * 4 / 1_000_000) MB, gradients \(plan.totalFloats * 4 / 1_000_000) MB")
+    }
 }

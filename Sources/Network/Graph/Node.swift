@@ -5,10 +5,10 @@ final class Node {
     /// Set by shape inference; `allocate()` then makes room for it.
     var shape = TensorShape(0, 0, 0, 0)
     private(set) var value: UnsafeMutablePointer<Float>
-    /// Allocated on the first backward only, so inference needs no gradient memory.
-    private(set) var grad: UnsafeMutablePointer<Float>
+    /// Set by the graph's `GradientPlan` (memory shared with nodes whose gradients
+    /// are never alive at the same time); nil before the first backward.
+    var grad: UnsafeMutablePointer<Float>!
     private var capacity = 0
-    private var gradCapacity = 0
     /// Layers that read this node; a node read once can have its gradient overwritten.
     var consumers = 0
     /// Whether backward computes this node's gradient (false for the network input by default).
@@ -17,12 +17,10 @@ final class Node {
     init(_ name: String) {
         self.name = name
         value = .allocate(capacity: 1)
-        grad = .allocate(capacity: 1)
     }
 
     deinit {
         value.deallocate()
-        grad.deallocate()
     }
 
     /// Makes room for `shape`'s values; reallocates only when it needs more.
@@ -32,15 +30,6 @@ final class Node {
         capacity = shape.count
         value = .allocate(capacity: capacity)
         value.initialize(repeating: 0, count: capacity)
-    }
-
-    /// Makes room for `shape`'s gradient; reallocates only when it needs more.
-    func allocateGradient() {
-        guard shape.count > gradCapacity else { return }
-        grad.deallocate()
-        gradCapacity = shape.count
-        grad = .allocate(capacity: gradCapacity)
-        grad.initialize(repeating: 0, count: gradCapacity)
     }
 
     /// The gradient to add into, or nil when backward does not need it.
