@@ -23,7 +23,8 @@ public final class ENet {
     let blocks: [(name: String, output: Node)]
     let convolutions: [ConvLayer]
     private let logits: Node
-    private var forwardDone = false
+    /// Whether the last forward kept what backward needs.
+    private var backwardReady = false
 
     /// Whether `backward` also computes the gradient with respect to the input.
     public var computesInputGradient: Bool {
@@ -90,25 +91,31 @@ public final class ENet {
     /// - Parameters:
     ///   - training: BatchNorm uses (and updates its running estimates from) batch statistics.
     ///   - dropout: apply dropout; defaults to `training`. Off in training for gradient checks.
+    ///   - retainActivations: keep what `backward` reads; defaults to `training`. Without it
+    ///     activations share memory as soon as they are consumed (inference memory).
     public func forward(_ input: UnsafePointer<Float>, shape: TensorShape, training: Bool,
-                        dropout: Bool? = nil) throws -> UnsafeBufferPointer<Float> {
+                        dropout: Bool? = nil, retainActivations: Bool? = nil) throws -> UnsafeBufferPointer<Float> {
         try validate(shape, training: training)
-        try graph.prepare(shape)
+        let retain = retainActivations ?? training
+        backwardReady = false
+        try graph.prepare(shape, retainActivations: retain)
         graph.input.value.update(from: input, count: shape.count)
         graph.context.training = training
         graph.context.dropout = dropout ?? training
         try graph.forward()
-        forwardDone = true
+        backwardReady = retain
         return UnsafeBufferPointer(start: logits.value, count: logits.shape.count)
     }
 
     /// Convenience: forward on an array, returning a copy of the logits.
-    public func forward(_ input: [Float], shape: TensorShape, training: Bool, dropout: Bool? = nil) throws -> [Float] {
+    public func forward(_ input: [Float], shape: TensorShape, training: Bool, dropout: Bool? = nil,
+                        retainActivations: Bool? = nil) throws -> [Float] {
         guard input.count == shape.count else {
             throw NetworkError.invalidInput("input \(shape) needs \(shape.count) values, got \(input.count)")
         }
         return try input.withUnsafeBufferPointer {
-            Array(try forward($0.baseAddress!, shape: shape, training: training, dropout: dropout))
+            Array(try forward($0.baseAddress!, shape: shape, training: training, dropout: dropout,
+                              retainActivations: retainActivations))
         }
     }
 
@@ -119,7 +126,9 @@ public final class ENet {
     /// forward: overwrites `store.gradients` and, if `computesInputGradient` was
     /// set before that forward, writes the input gradient into `gradInput`.
     public func backward(gradLogits: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>? = nil) throws {
-        guard forwardDone else { throw NetworkError.usage("ENet.backward called before forward") }
+        guard backwardReady else {
+            throw NetworkError.usage("ENet.backward needs a forward with retainActivations (the default in training)")
+        }
         graph.allocateGradients()
         logits.grad.update(from: gradLogits, count: logits.shape.count)
         try graph.backward()

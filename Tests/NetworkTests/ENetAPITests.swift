@@ -3,6 +3,30 @@ import XCTest
 
 /// How the model behaves across calls: buffers reused per shape, gradients fully written.
 final class ENetAPITests: XCTestCase {
+    func testBackwardNeedsRetainedActivations() throws {
+        let net = ENet(inChannels: 1, classes: 2)
+        let shape = TensorShape(2, 1, 8, 8)
+        let x = [Float](repeating: 0.5, count: shape.count)
+        let logits = try net.forward(x, shape: shape, training: false)
+        XCTAssertThrowsError(try net.backward(gradLogits: [Float](repeating: 1, count: logits.count)))
+        _ = try net.forward(x, shape: shape, training: true)
+        XCTAssertNoThrow(try net.backward(gradLogits: [Float](repeating: 1, count: logits.count)))
+    }
+
+    /// Inference frees values early; the logits must not depend on the plan.
+    func testInferenceMemoryPlanGivesTheSameLogits() throws {
+        let net = ENet(inChannels: 1, classes: 3, seed: 2)
+        var random = TestRandom(6)
+        let shape = TensorShape(2, 1, 16, 16)
+        let x = random.normal(shape.count)
+        let lean = try net.forward(x, shape: shape, training: false)
+        let leanFloats = net.graph.valueFloats
+        let kept = try net.forward(x, shape: shape, training: false, retainActivations: true)
+        XCTAssertEqual(lean, kept)
+        XCTAssertLessThan(leanFloats * 3, net.graph.valueFloats)
+        XCTAssertEqual(try net.forward(x, shape: shape, training: false), lean)  // cached plan, same result
+    }
+
     func testBackwardWritesEveryGradient() throws {
         let net = ENet(inChannels: 1, classes: 2, seed: 1)
         net.store.gradients.update(repeating: .nan, count: net.parameterCount)
@@ -21,13 +45,13 @@ final class ENetAPITests: XCTestCase {
         let r = random.normal(large.count * 2)
         let net = ENet(inChannels: 1, classes: 2, seed: 3)
         _ = try net.forward(xs, shape: small, training: false)
-        let logits = try net.forward(xl, shape: large, training: false)
+        let logits = try net.forward(xl, shape: large, training: false, retainActivations: true)
         _ = try net.summary(height: 64, width: 64)  // must not disturb the prepared buffers
         try net.backward(gradLogits: r)
         let gradients = Array(UnsafeBufferPointer(start: net.store.gradients, count: net.parameterCount))
 
         let fresh = ENet(inChannels: 1, classes: 2, seed: 3)
-        XCTAssertEqual(try fresh.forward(xl, shape: large, training: false), logits)
+        XCTAssertEqual(try fresh.forward(xl, shape: large, training: false, retainActivations: true), logits)
         try fresh.backward(gradLogits: r)
         XCTAssertEqual(Array(UnsafeBufferPointer(start: fresh.store.gradients, count: fresh.parameterCount)), gradients)
         XCTAssertEqual(net.outputShape, TensorShape(2, 2, 16, 24))
@@ -58,9 +82,16 @@ final class ENetAPITests: XCTestCase {
         print("gradient floats \(net.graph.gradientFloats) for \(everyNode) activation floats")
         XCTAssertLessThan(net.graph.gradientFloats * 5, everyNode)
 
-        try net.graph.inferShapes(TensorShape(8, 1, 256, 256))
-        let plan = GradientPlan(shape: TensorShape(8, 1, 256, 256), graph: net.graph)
-        let values = net.graph.nodes.reduce(0) { $0 + $1.shape.count }
-        print("8x1x256x256: activations \(values * 4 / 1_000_000) MB, gradients \(plan.totalFloats * 4 / 1_000_000) MB")
+        // Sizes for a 256x256 batch of 8 (plans only; nothing runs).
+        let big = ENet(inChannels: 1, classes: 4)
+        try big.graph.inferShapes(TensorShape(8, 1, 256, 256))
+        let everyValue = big.graph.nodes.reduce(0) { $0 + $1.shape.count }
+        let training = ValuePlan(graph: big.graph, retainActivations: true).totalFloats
+        let inference = ValuePlan(graph: big.graph, retainActivations: false).totalFloats
+        let gradients = GradientPlan(graph: big.graph).totalFloats
+        print("8x1x256x256, MB: all activations \(everyValue / 250_000), training values \(training / 250_000), "
+              + "inference values \(inference / 250_000), gradients \(gradients / 250_000)")
+        XCTAssertLessThan(training, everyValue)
+        XCTAssertLessThan(inference * 5, training)
     }
 }

@@ -48,7 +48,7 @@ final class ENetGradientTests: XCTestCase {
         let x = UnsafeMutablePointer<Float>.allocate(capacity: shape.count)
         defer { x.deallocate() }
         x.initialize(from: random.normal(shape.count), count: shape.count)
-        let logits = try net.forward(x, shape: shape, training: training, dropout: false)
+        let logits = try net.forward(x, shape: shape, training: training, dropout: false, retainActivations: true)
         let r = random.normal(logits.count)
         let gradInput = try XCTUnwrap(try net.backward(gradLogits: r))
         let gradients = Array(UnsafeBufferPointer(start: net.store.gradients, count: net.parameterCount))

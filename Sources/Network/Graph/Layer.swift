@@ -7,6 +7,8 @@ import Tensors
 protocol Layer: AnyObject {
     var inputs: [Node] { get }
     var output: Node { get }
+    /// Whether backward reads the inputs' values (then they are kept from forward to backward).
+    var backwardReadsInputs: Bool { get }
     /// The output shape for the inputs' current shapes.
     func outputShape() throws -> TensorShape
     /// Called after every node has its shape and buffers: create kernels, size scratch space.

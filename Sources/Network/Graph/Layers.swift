@@ -28,6 +28,7 @@ final class ConvLayer: Layer {
         self.bias = bias ? store.declare("\(name).bias", shape: [outChannels]) : nil
     }
 
+    var backwardReadsInputs: Bool { true }
     var inputs: [Node] { [input] }
 
     func geometry(for shape: TensorShape) -> Conv2DGeometry {
@@ -87,6 +88,7 @@ final class BatchNormLayer: Layer {
         savedInvStd = [Float](repeating: 0, count: channels)
     }
 
+    var backwardReadsInputs: Bool { true }
     var inputs: [Node] { [input] }
     func outputShape() throws -> TensorShape { input.shape }
 
@@ -132,6 +134,7 @@ final class PReLULayer: Layer {
         self.store = store
     }
 
+    var backwardReadsInputs: Bool { true }
     var inputs: [Node] { [input] }
     func outputShape() throws -> TensorShape { input.shape }
 
@@ -160,6 +163,7 @@ final class MaxPoolLayer: Layer {
 
     deinit { indices.deallocate() }
 
+    var backwardReadsInputs: Bool { false }
     var inputs: [Node] { [input] }
 
     func outputShape() throws -> TensorShape {
@@ -195,6 +199,7 @@ final class MaxUnpoolLayer: Layer {
         self.output = output
     }
 
+    var backwardReadsInputs: Bool { false }
     var inputs: [Node] { [input] }
 
     func outputShape() throws -> TensorShape {
@@ -225,6 +230,7 @@ final class ChannelPadLayer: Layer {
         self.output = output
     }
 
+    var backwardReadsInputs: Bool { false }
     var inputs: [Node] { [input] }
 
     func outputShape() throws -> TensorShape {
@@ -253,6 +259,7 @@ final class ConcatLayer: Layer {
         self.output = output
     }
 
+    var backwardReadsInputs: Bool { false }
     var inputs: [Node] { [a, b] }
 
     func outputShape() throws -> TensorShape {
@@ -286,6 +293,7 @@ final class AddLayer: Layer {
         self.output = output
     }
 
+    var backwardReadsInputs: Bool { false }
     var inputs: [Node] { [a, b] }
 
     func outputShape() throws -> TensorShape {
@@ -319,6 +327,7 @@ final class DropoutLayer: Layer {
 
     deinit { mask.deallocate() }
 
+    var backwardReadsInputs: Bool { false }
     var inputs: [Node] { [input] }
     func outputShape() throws -> TensorShape { input.shape }
 
@@ -359,6 +368,7 @@ final class UpsampleLayer: Layer {
         self.output = output
     }
 
+    var backwardReadsInputs: Bool { false }
     var inputs: [Node] { [input] }
 
     func outputShape() throws -> TensorShape {

@@ -1,14 +1,13 @@
-/// One activation of the network: its value and gradient, plain NCHW floats,
-/// allocated once per input shape and reused by every step.
+/// One activation of the network: its shape and where its value and gradient
+/// (plain NCHW floats) live; the graph's memory plans own that memory.
 final class Node {
     let name: String
-    /// Set by shape inference; `allocate()` then makes room for it.
+    /// Set by shape inference.
     var shape = TensorShape(0, 0, 0, 0)
-    private(set) var value: UnsafeMutablePointer<Float>
-    /// Set by the graph's `GradientPlan` (memory shared with nodes whose gradients
-    /// are never alive at the same time); nil before the first backward.
+    /// Set by the graph's `ValuePlan` (memory shared with values never alive at the same time).
+    var value: UnsafeMutablePointer<Float>!
+    /// Set by the graph's `GradientPlan`; nil before the first backward.
     var grad: UnsafeMutablePointer<Float>!
-    private var capacity = 0
     /// Layers that read this node; a node read once can have its gradient overwritten.
     var consumers = 0
     /// Whether backward computes this node's gradient (false for the network input by default).
@@ -16,20 +15,6 @@ final class Node {
 
     init(_ name: String) {
         self.name = name
-        value = .allocate(capacity: 1)
-    }
-
-    deinit {
-        value.deallocate()
-    }
-
-    /// Makes room for `shape`'s values; reallocates only when it needs more.
-    func allocate() {
-        guard shape.count > capacity else { return }
-        value.deallocate()
-        capacity = shape.count
-        value = .allocate(capacity: capacity)
-        value.initialize(repeating: 0, count: capacity)
     }
 
     /// The gradient to add into, or nil when backward does not need it.
