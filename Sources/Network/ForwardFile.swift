@@ -27,7 +27,7 @@ public enum ForwardFile {
         }
         let x = try dataset.read(as: Float.self)
         file.close()
-        let logits = try model.forward(x, shape: shape, training: trainMode)
+        let logits = try model.forward(x, shape: shape, training: trainMode, retainActivations: false)
         let out = model.outputShape
         let temporary = output + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         do {
