@@ -6,8 +6,9 @@ import Tensors
 /// Parameters live in one flat buffer and gradients in another (`store`);
 /// BatchNorm running statistics in a third. Convolutions come from `makeConv`,
 /// so a fast `Conv2DKernel` replaces the reference one with one line.
-/// Activation buffers are allocated on the first pass for an input shape and
-/// reused while the shape stays the same.
+/// Activation memory is planned and allocated on the first pass for an input
+/// shape (values and gradients share memory by liveness) and reused while the
+/// shape stays the same.
 public final class ENet {
     /// Makes the convolution kernel for one geometry.
     public typealias ConvFactory = (Conv2DGeometry) throws -> Conv2DKernel
