@@ -61,6 +61,16 @@ final class Graph {
     /// Floats of activation memory of the plan last applied.
     private(set) var valueFloats = 0
 
+    /// Holds every piecewise choice of the last forward (max-pool argmax, PReLU
+    /// side) for the following forwards, so the network is smooth around the
+    /// current point: the argmax switches are discontinuities (through max-unpool)
+    /// and the PReLU kinks bends that a finite difference must not straddle.
+    /// The last forward must have retained activations (PReLU inputs).
+    func freezePiecewiseChoices() {
+        for case let prelu as PReLULayer in layers { prelu.freezeSides() }
+        context.piecewiseChoicesFrozen = true
+    }
+
     func forward() throws {
         for layer in layers { try layer.forward(context) }
     }

@@ -138,9 +138,22 @@ final class PReLULayer: Layer {
     var inputs: [Node] { [input] }
     func outputShape() throws -> TensorShape { input.shape }
 
+    /// The sides (`x > 0`) of the last forward, once frozen.
+    private var frozenPositive: [Bool] = []
+
+    /// Records the current sides, for `PassContext.piecewiseChoicesFrozen`.
+    func freezeSides() {
+        frozenPositive = (0..<input.shape.count).map { input.value[$0] > 0 }
+    }
+
     func forward(_ context: PassContext) throws {
-        PReLU.forward(input: input.value, output: output.value, count: input.shape.count,
-                      slope: store.values(slope).pointee)
+        if context.piecewiseChoicesFrozen {
+            PReLU.forward(input: input.value, output: output.value, count: input.shape.count,
+                          slope: store.values(slope).pointee, positive: frozenPositive)
+        } else {
+            PReLU.forward(input: input.value, output: output.value, count: input.shape.count,
+                          slope: store.values(slope).pointee)
+        }
     }
 
     func backward(_ context: PassContext) throws {
@@ -179,7 +192,11 @@ final class MaxPoolLayer: Layer {
     }
 
     func forward(_ context: PassContext) throws {
-        MaxPool2x2.forward(input: input.value, shape: input.shape, output: output.value, indices: indices)
+        if context.piecewiseChoicesFrozen {
+            MaxPool2x2.gather(input: input.value, shape: input.shape, indices: indices, output: output.value)
+        } else {
+            MaxPool2x2.forward(input: input.value, shape: input.shape, output: output.value, indices: indices)
+        }
     }
 
     func backward(_ context: PassContext) throws {

@@ -28,6 +28,9 @@ final class Node {
 final class PassContext {
     var training = false
     var dropout = false
+    /// Set by `Graph.freezePiecewiseChoices()`: max-pools reuse their indices and
+    /// PReLUs their sides instead of deciding afresh (finite-difference checks only).
+    var piecewiseChoicesFrozen = false
     var generator: Xoshiro256
     private(set) var scratch: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
     private var scratchCapacity = 1

@@ -27,6 +27,20 @@ public enum MaxPool2x2 {
         }
     }
 
+    /// Forward with given indices (`y = x[index]`): the pooling as a function of `x`
+    /// with the selection held fixed. Gradient checks use it, since a changing argmax
+    /// makes the network (through max-unpool) discontinuous.
+    public static func gather(input x: UnsafePointer<Float>, shape: TensorShape, indices: UnsafePointer<Int32>,
+                              output y: UnsafeMutablePointer<Float>) {
+        let outPlane = shape.plane / 4
+        for p in 0..<(shape.batch * shape.channels) {
+            for i in 0..<outPlane {
+                let o = p * outPlane + i
+                y[o] = x[p * shape.plane + Int(indices[o])]
+            }
+        }
+    }
+
     /// `dx[index] += dy` for every pooled element. `outputShape` is the pooled shape.
     public static func backward(gradOutput dy: UnsafePointer<Float>, indices: UnsafePointer<Int32>,
                                 outputShape: TensorShape, gradInput dx: UnsafeMutablePointer<Float>) {

@@ -6,6 +6,13 @@ public enum PReLU {
         for i in 0..<count { let v = x[i]; y[i] = v > 0 ? v : slope * v }
     }
 
+    /// Forward with the sides held fixed (`positive[i]` instead of `x[i] > 0`): the
+    /// same linear piece around a point, for finite-difference checks.
+    public static func forward(input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, count: Int,
+                               slope: Float, positive: UnsafePointer<Bool>) {
+        for i in 0..<count { y[i] = positive[i] ? x[i] : slope * x[i] }
+    }
+
     /// `dx += dy * (x > 0 ? 1 : slope)`, `dslope = sum(dy * min(x, 0))` (overwritten).
     public static func backward(input x: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>,
                                 gradInput dx: UnsafeMutablePointer<Float>?, count: Int,
