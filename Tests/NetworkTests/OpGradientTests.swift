@@ -22,7 +22,13 @@ final class OpGradientTests: XCTestCase {
         assertGradientsClose(dx.map(Double.init), numeric, relative: relative, name)
     }
 
+    /// Small planes (scalar tails) and planes past 256 values (the vectorised runs).
     func testBatchNormTrainingGradients() {
+        checkBatchNormTraining(shape)
+        checkBatchNormTraining(TensorShape(2, 2, 16, 20))
+    }
+
+    private func checkBatchNormTraining(_ shape: TensorShape) {
         var random = TestRandom(1)
         let x = random.normal(shape.count, scale: 2).map { $0 + 0.5 }
         let gamma = random.uniform(shape.channels, 0.5, 1.5), beta = random.normal(shape.channels)
@@ -84,10 +90,15 @@ final class OpGradientTests: XCTestCase {
     }
 
     func testPReLUGradients() {
+        checkPReLU(count: shape.count)
+        checkPReLU(count: 700)  // vectorised runs of 256 and a tail
+    }
+
+    private func checkPReLU(count: Int) {
         var random = TestRandom(3)
-        let x = random.awayFromZero(shape.count, gap: 0.05)
+        let x = random.awayFromZero(count, gap: 0.05)
         let slope: Float = 0.2
-        let r = random.normal(shape.count)
+        let r = random.normal(count)
         func forward(_ x: [Float], _ a: Float) -> [Float] {
             var y = [Float](repeating: 0, count: x.count)
             PReLU.forward(input: x, output: &y, count: x.count, slope: a)

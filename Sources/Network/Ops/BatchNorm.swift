@@ -18,15 +18,12 @@ public enum BatchNorm {
         let plane = shape.plane, count = Double(shape.batch * plane)
         for c in 0..<shape.channels {
             var sum = 0.0
-            for n in 0..<shape.batch {
-                let p = x + (n * shape.channels + c) * plane
-                for i in 0..<plane { sum += Double(p[i]) }
-            }
+            for n in 0..<shape.batch { sum += Reductions.sum(x + (n * shape.channels + c) * plane, count: plane) }
             let mean = sum / count
             var squares = 0.0
             for n in 0..<shape.batch {
-                let p = x + (n * shape.channels + c) * plane
-                for i in 0..<plane { let d = Double(p[i]) - mean; squares += d * d }
+                squares += Reductions.sumOfSquaredDeviations(x + (n * shape.channels + c) * plane, count: plane,
+                                                             mean: Float(mean))
             }
             let variance = squares / count
             let invStd = 1 / (variance + epsilon).squareRoot()
@@ -74,27 +71,23 @@ public enum BatchNorm {
     ) {
         let plane = shape.plane, count = Double(shape.batch * plane)
         for c in 0..<shape.channels {
-            let mean = Double(savedMean[c]), invStd = Double(savedInvStd[c])
-            var sumDy = 0.0, sumDyXhat = 0.0
+            let mean = savedMean[c], invStd = Double(savedInvStd[c])
+            var sumDy = 0.0, sumDyCentered = 0.0
             for n in 0..<shape.batch {
                 let offset = (n * shape.channels + c) * plane
-                for i in 0..<plane {
-                    let g = Double(dy[offset + i])
-                    sumDy += g
-                    sumDyXhat += g * (Double(x[offset + i]) - mean) * invStd
-                }
+                sumDy += Reductions.sum(dy + offset, count: plane)
+                sumDyCentered += Reductions.dotCentered(dy + offset, x + offset, count: plane, shift: mean)
             }
+            let sumDyXhat = sumDyCentered * invStd
             gradWeight[c] = Float(sumDyXhat)
             gradBias[c] = Float(sumDy)
             guard let dx else { continue }
+            // dx = k * (dy - mean(dy) - xhat * mean(dy * xhat)) = a * dy + b + e * (x - mean).
             let k = Double(weight[c]) * invStd
-            let meanDy = sumDy / count, meanDyXhat = sumDyXhat / count
+            let a = Float(k), b = Float(-k * sumDy / count), e = Float(-k * sumDyXhat / count * invStd)
             for n in 0..<shape.batch {
                 let offset = (n * shape.channels + c) * plane
-                for i in 0..<plane {
-                    let xhat = (Double(x[offset + i]) - mean) * invStd
-                    dx[offset + i] += Float(k * (Double(dy[offset + i]) - meanDy - xhat * meanDyXhat))
-                }
+                for i in offset..<(offset + plane) { dx[i] += a * dy[i] + b + e * (x[i] - mean) }
             }
         }
     }

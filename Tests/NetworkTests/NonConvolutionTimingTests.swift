@@ -1,0 +1,47 @@
+import Foundation
+import Tensors
+import XCTest
+@testable import Network
+
+/// A convolution that does nothing: isolates the time of everything else.
+final class NoOpConv: Conv2DKernel {
+    let geometry: Conv2DGeometry
+    init(_ g: Conv2DGeometry) { geometry = g }
+    func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                 output: UnsafeMutablePointer<Float>) throws {}
+    func backward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
+                  gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>,
+                  gradBias: UnsafeMutablePointer<Float>?) throws {}
+}
+
+/// Time spent outside the convolutions (a measurement, not a check): with a
+/// no-op convolution, one training step and one inference at 8x1x256x256.
+/// Runs with NETWORK_TIMING=1, in release:
+/// `NETWORK_TIMING=1 swift test -c release -Xswiftc -enable-testing --skip-build --filter NonConvolutionTimingTests`
+final class NonConvolutionTimingTests: XCTestCase {
+    func testTimeOutsideConvolutions() throws {
+        guard ProcessInfo.processInfo.environment["NETWORK_TIMING"] == "1" else {
+            throw XCTSkip("set NETWORK_TIMING=1 (in a release build) to time the non-convolution work")
+        }
+        let shape = TensorShape(8, 1, 256, 256)
+        let net = ENet(inChannels: 1, classes: 4, makeConv: { NoOpConv($0) })
+        var random = TestRandom(1)
+        let x = random.normal(shape.count)
+        let g = random.normal(8 * 4 * 256 * 256).map { $0 * 1e-3 }
+        let adam = Adam(count: net.parameterCount)
+        _ = try net.forward(x, shape: shape, training: true); try net.backward(gradLogits: g)
+        var f: [Double] = [], b: [Double] = [], e: [Double] = []
+        for _ in 0..<3 {
+            var t = Date()
+            _ = try x.withUnsafeBufferPointer { try net.forward($0.baseAddress!, shape: shape, training: true) }
+            f.append(Date().timeIntervalSince(t)); t = Date()
+            try g.withUnsafeBufferPointer { try net.backward(gradLogits: $0.baseAddress!) }
+            b.append(Date().timeIntervalSince(t)); t = Date()
+            _ = try x.withUnsafeBufferPointer { try net.forward($0.baseAddress!, shape: shape, training: false) }
+            e.append(Date().timeIntervalSince(t))
+            adam.update(net.store)
+        }
+        print("outside convolutions, 8x1x256x256, best of 3: train forward \(f.min()!) s, backward \(b.min()!) s, "
+              + "eval forward \(e.min()!) s")
+    }
+}
