@@ -42,9 +42,11 @@ let package = Package(
         // A small MPI program the multi-rank tests launch with mpirun.
         .executableTarget(name: "mpi-check", dependencies: ["Cluster"]),
 
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        // Test helpers: locating built products, running processes and mpirun.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
