@@ -11,7 +11,7 @@ final class ShardSamplerTests: XCTestCase {
             XCTAssertEqual(steps, 103 / (4 * world))
             var seen = Set<Int>()
             for sampler in samplers {
-                let batches = sampler.batches(epoch: 2)
+                let batches = sampler.batches(epoch: 2).map { $0[0] }
                 XCTAssertEqual(batches.count, steps, "every rank runs the same number of steps")
                 XCTAssertTrue(batches.allSatisfy { $0.count == 4 })
                 for index in batches.joined() { XCTAssertTrue(seen.insert(index).inserted, "patch \(index) twice") }
@@ -27,6 +27,21 @@ final class ShardSamplerTests: XCTestCase {
         XCTAssertEqual(order.sorted(), Array(0..<40))
         XCTAssertEqual(a.indices(epoch: 0), [order[1], order[5], order[9], order[13], order[17],
                                              order[21], order[25], order[29], order[33], order[37]])
+    }
+
+    /// R ranks x batch b and 1 rank x R micro-batches x batch b read the same groups.
+    func testAccumulationMatchesRanks() throws {
+        for world in [2, 4] {
+            let single = try ShardSampler(count: 77, rank: 0, worldSize: 1, batch: 3, accumulate: world, seed: 5)
+            let micro = single.batches(epoch: 1)
+            for rank in 0..<world {
+                let sampler = try ShardSampler(count: 77, rank: rank, worldSize: world, batch: 3, seed: 5)
+                let steps = sampler.batches(epoch: 1)
+                XCTAssertEqual(steps.count, micro.count)
+                for s in steps.indices { XCTAssertEqual(steps[s][0], micro[s][rank]) }
+                XCTAssertEqual(sampler.worker(micro: 0), single.worker(micro: rank))
+            }
+        }
     }
 
     func testSeededAndDifferentPerEpoch() throws {
