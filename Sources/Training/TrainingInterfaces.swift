@@ -36,3 +36,9 @@ public protocol TrainingLoss {
                   batch: Int, height: Int, width: Int,
                   gradient: UnsafeMutableBufferPointer<Float>) throws -> (value: Double, isFinite: Bool)
 }
+
+/// Updates parameters from averaged gradients (Adam in this program).
+public protocol Optimizer: AnyObject {
+    var learningRate: Double { get set }
+    func step(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>)
+}
