@@ -89,3 +89,20 @@ public struct LabelVolume: Equatable, Sendable {
     /// Largest label present (0 for an all-background volume).
     public var maxLabel: UInt8 { labels.max() ?? 0 }
 }
+
+extension LabelVolume {
+    /// A label volume from voxel values read as floating point (what a generic NIfTI reader
+    /// returns), x fastest. Every value must be an integer in 0...255; `name` (the file) goes
+    /// into the error otherwise, with the first offending voxel.
+    public init(shape: VolumeShape, spacing: VoxelSpacing, values: [Float], name: String) throws {
+        var labels = [UInt8](repeating: 0, count: values.count)
+        for (i, v) in values.enumerated() {
+            guard let label = UInt8(exactly: v) else {
+                let x = i % shape.width, y = (i / shape.width) % shape.height, z = i / (shape.width * shape.height)
+                throw EvaluationError(name, "voxel (x \(x), y \(y), z \(z)) holds \(v), not a label in 0...255")
+            }
+            labels[i] = label
+        }
+        try self.init(shape: shape, spacing: spacing, labels: labels, name: name)
+    }
+}
