@@ -47,6 +47,15 @@ public struct VoxelSpacing: Equatable, Hashable, CustomStringConvertible, Sendab
         self.x = x
     }
 
+    /// Spacing read from a file: throws (naming `name`) instead of trapping when an axis is
+    /// not positive and finite, as in a NIfTI header with pixdim 0.
+    public init(z: Double, y: Double, x: Double, name: String) throws {
+        for (axis, value) in [("z", z), ("y", y), ("x", x)] where !(value > 0 && value.isFinite) {
+            throw EvaluationError(name, "voxel spacing along \(axis) is \(value) mm; it must be positive and finite")
+        }
+        self.init(z: z, y: y, x: x)
+    }
+
     /// 1 mm in every direction.
     public static let unit = VoxelSpacing(z: 1, y: 1, x: 1)
 

@@ -94,5 +94,10 @@ final class LabelFileEvaluationTests: XCTestCase {
         }
         XCTAssertThrowsError(try LabelVolume(shape: VolumeShape(depth: 1, height: 1, width: 1), spacing: .unit,
                                              values: [-1], name: "seg.nii.gz"))
+        XCTAssertEqual(try VoxelSpacing(z: 10, y: 1.5, x: 1.25, name: "seg.nii.gz"), VoxelSpacing(z: 10, y: 1.5, x: 1.25))
+        XCTAssertThrowsError(try VoxelSpacing(z: 0, y: 1, x: 1, name: "seg.nii.gz")) {
+            XCTAssertEqual("\($0)", "seg.nii.gz: voxel spacing along z is 0.0 mm; it must be positive and finite")
+        }
+        XCTAssertThrowsError(try VoxelSpacing(z: 1, y: .nan, x: 1, name: "seg.nii.gz"))
     }
 }
