@@ -40,11 +40,7 @@ public enum ReportWriter {
     /// Writes `per_volume.csv` and `summary.json` into `directory` (created if needed),
     /// each through a temporary file renamed into place.
     public static func write(scores: [VolumeScore], summary: ScoreSummary, to directory: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw EvaluationError(directory, "cannot create the output directory: \(error.localizedDescription)")
-        }
+        try createDirectories(directory)
         try writeAtomically(Data(perVolumeCSV(scores).utf8), to: directory + "/per_volume.csv")
         try writeAtomically(summaryJSON(summary), to: directory + "/summary.json")
     }
@@ -52,17 +48,29 @@ public enum ReportWriter {
     /// Writes `data` to `path` via `path.tmp-<pid>` and a rename, so readers never see a
     /// half-written file; the temporary file is removed on failure.
     public static func writeAtomically(_ data: Data, to path: String) throws {
-        let temporary = "\(path).tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        do {
-            try data.write(to: URL(fileURLWithPath: temporary))
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw EvaluationError(path, "cannot write: \(error.localizedDescription)")
+        let temporary = "\(path).tmp-\(getpid())"
+        guard let file = fopen(temporary, "wb") else {
+            throw EvaluationError(path, "cannot write: \(String(cString: strerror(errno)))")
         }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw EvaluationError(path, "cannot rename the temporary file into place: \(reason)")
+        let written = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        let failure = written != data.count ? errno : (fclose(file) != 0 ? errno : 0)
+        if written != data.count { fclose(file) }
+        if failure == 0 && rename(temporary, path) == 0 { return }
+        let reason = String(cString: strerror(failure != 0 ? failure : errno))
+        unlink(temporary)
+        throw EvaluationError(path, "cannot write: \(reason)")
+    }
+
+    /// `mkdir -p`, with the system's reason on failure (e.g. "Not a directory").
+    static func createDirectories(_ directory: String) throws {
+        var path = directory.hasPrefix("/") ? "" : "."
+        for component in directory.split(separator: "/") {
+            path += "/" + component
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { continue }
+            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+                throw EvaluationError(directory, "cannot create the output directory: \(path): \(String(cString: strerror(errno)))")
+            }
         }
     }
 
