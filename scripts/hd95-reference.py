@@ -52,8 +52,9 @@ def case_b():
     return pred, gt, (5.0, 0.8, 1.3)
 
 
-for name, (pred, gt, spacing), classes in [("A", case_a(), [1, 2]), ("B", case_b(), [1])]:
-    for k in classes:
-        p, g = pred == k, gt == k
-        print(f"case {name} class {k}: dsc={float(dc(p, g))!r} hd95={float(hd95(p, g, spacing))!r} "
-              f"label_voxels={np.count_nonzero(g)} pred_voxels={np.count_nonzero(p)}")
+if __name__ == "__main__":
+    for name, (pred, gt, spacing), classes in [("A", case_a(), [1, 2]), ("B", case_b(), [1])]:
+        for k in classes:
+            p, g = pred == k, gt == k
+            print(f"case {name} class {k}: dsc={float(dc(p, g))!r} hd95={float(hd95(p, g, spacing))!r} "
+                  f"label_voxels={np.count_nonzero(g)} pred_voxels={np.count_nonzero(p)}")
