@@ -52,13 +52,19 @@ public enum ReportWriter {
         guard let file = fopen(temporary, "wb") else {
             throw EvaluationError(path, "cannot write: \(String(cString: strerror(errno)))")
         }
-        let written = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-        let failure = written != data.count ? errno : (fclose(file) != 0 ? errno : 0)
-        if written != data.count { fclose(file) }
-        if failure == 0 && rename(temporary, path) == 0 { return }
-        let reason = String(cString: strerror(failure != 0 ? failure : errno))
-        unlink(temporary)
-        throw EvaluationError(path, "cannot write: \(reason)")
+        let complete = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) } == data.count
+        let writeError = errno
+        let closed = fclose(file) == 0
+        guard complete, closed else {
+            let reason = String(cString: strerror(complete ? errno : writeError))
+            unlink(temporary)
+            throw EvaluationError(path, "cannot write: \(reason)")
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw EvaluationError(path, "cannot rename \(temporary) into place: \(reason)")
+        }
     }
 
     /// `mkdir -p`, with the system's reason on failure (e.g. "Not a directory").
