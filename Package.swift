@@ -32,7 +32,9 @@ let package = Package(
         .target(name: "Cluster", dependencies: ["CMPI"]),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Tensors", dependencies: ["CDNNL"]),
-        .target(name: "Training", dependencies: ["Cluster"]),
+        // Small shared pieces: seeded RNG, atomic file writes, progress display.
+        .target(name: "Common"),
+        .target(name: "Training", dependencies: ["Cluster", "Common"]),
         // 3D DSC, HD95 (MedPy definition, exact EDT), volume assembly, reports. Pure Swift.
         .target(name: "Evaluation"),
 
@@ -50,7 +52,7 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Common", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,3 +1,5 @@
+import Common
+
 /// Which training patches each rank reads, epoch by epoch, like PyTorch's
 /// `DistributedSampler`: one seeded global permutation per epoch, rank `r`
 /// takes every `R`-th item starting at `r`.

@@ -1,4 +1,5 @@
 import Cluster
+import Common
 import Foundation
 
 /// The data-parallel training loop of one rank.
