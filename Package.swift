@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Common"),
         .target(name: "Training", dependencies: ["Cluster", "Common"]),
         // 3D DSC, HD95 (MedPy definition, exact EDT), volume assembly, reports. Pure Swift.
-        .target(name: "Evaluation"),
+        .target(name: "Evaluation", dependencies: ["Common"]),
 
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
@@ -52,7 +52,8 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Common", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "CommonTests", dependencies: ["Common"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
     ],
     swiftLanguageModes: [.v5]

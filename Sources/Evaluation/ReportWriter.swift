@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Writes an evaluation's results: `per_volume.csv`, `summary.json` and a printable table.
@@ -40,45 +41,11 @@ public enum ReportWriter {
     /// Writes `per_volume.csv` and `summary.json` into `directory` (created if needed),
     /// each through a temporary file renamed into place.
     public static func write(scores: [VolumeScore], summary: ScoreSummary, to directory: String) throws {
-        try createDirectories(directory)
-        try writeAtomically(Data(perVolumeCSV(scores).utf8), to: directory + "/per_volume.csv")
-        try writeAtomically(summaryJSON(summary), to: directory + "/summary.json")
+        try AtomicFile.createDirectories(directory)
+        try AtomicFile.write(directory + "/per_volume.csv", data: Data(perVolumeCSV(scores).utf8))
+        try AtomicFile.write(directory + "/summary.json", data: summaryJSON(summary))
     }
 
-    /// Writes `data` to `path` via `path.tmp-<pid>` and a rename, so readers never see a
-    /// half-written file; the temporary file is removed on failure.
-    public static func writeAtomically(_ data: Data, to path: String) throws {
-        let temporary = "\(path).tmp-\(getpid())"
-        guard let file = fopen(temporary, "wb") else {
-            throw EvaluationError(path, "cannot write: \(String(cString: strerror(errno)))")
-        }
-        let complete = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) } == data.count
-        let writeError = errno
-        let closed = fclose(file) == 0
-        guard complete, closed else {
-            let reason = String(cString: strerror(complete ? errno : writeError))
-            unlink(temporary)
-            throw EvaluationError(path, "cannot write: \(reason)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw EvaluationError(path, "cannot rename \(temporary) into place: \(reason)")
-        }
-    }
-
-    /// `mkdir -p`, with the system's reason on failure (e.g. "Not a directory").
-    static func createDirectories(_ directory: String) throws {
-        var path = directory.hasPrefix("/") ? "" : "."
-        for component in directory.split(separator: "/") {
-            path += "/" + component
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { continue }
-            if mkdir(path, 0o755) != 0 && errno != EEXIST {
-                throw EvaluationError(directory, "cannot create the output directory: \(path): \(String(cString: strerror(errno)))")
-            }
-        }
-    }
 
     /// Quotes a CSV field when it holds a comma, quote or newline.
     static func csvField(_ s: String) -> String {

@@ -74,18 +74,3 @@ final class ReportTests: XCTestCase {
         }
     }
 }
-
-extension ReportTests {
-    func testAtomicWriteReplacesAndReportsTheReason() throws {
-        let dir = NSTemporaryDirectory() + "eval-atomic-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try ReportWriter.writeAtomically(Data("old".utf8), to: dir + "/f.csv")
-        try ReportWriter.writeAtomically(Data("new".utf8), to: dir + "/f.csv")
-        XCTAssertEqual(try String(contentsOfFile: dir + "/f.csv", encoding: .utf8), "new")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["f.csv"])
-        XCTAssertThrowsError(try ReportWriter.writeAtomically(Data(), to: dir + "/missing/f.csv")) {
-            XCTAssertEqual("\($0)", "\(dir)/missing/f.csv: cannot write: No such file or directory")
-        }
-    }
-}
