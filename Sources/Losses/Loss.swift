@@ -24,8 +24,10 @@ public final class Loss {
         if kind.terms.contains(.mime), options.mimeWeights == nil {
             throw LossError.mimeWeights("the mime loss needs weights (class statistics of the training split, or explicit a and b)")
         }
-        if let normalizer = options.mimeNormalizer, !(normalizer.isFinite && normalizer > 0) {
-            throw LossError.invalidOption("mime normalizer must be positive and finite, got \(normalizer)")
+        for (name, normalizer) in [("mime", options.mimeNormalizer), ("cross-entropy", options.ceNormalizer)] {
+            if let normalizer, !(normalizer.isFinite && normalizer > 0) {
+                throw LossError.invalidOption("\(name) normalizer must be positive and finite, got \(normalizer)")
+            }
         }
         if options.diceScope == .global, kind.terms.contains(where: \.isDiceFamily), options.reduceStatistics == nil {
             throw LossError.missingReduction
@@ -162,7 +164,7 @@ public final class Loss {
         }
         var nonFiniteGradient = [Int](repeating: 0, count: shape.classes)
         if let logitGradient {
-            let ceScale = hasCE && shape.pixels > 0 ? 1 / Double(shape.pixels) : 0
+            let ceScale = hasCE ? 1 / ceNormalizer(shape) : 0
             nonFiniteGradient = probabilities.withUnsafeBufferPointer { s in
                 probabilityGradient.withUnsafeBufferPointer { g in
                     Softmax.backward(probabilities: s, probabilityGradient: needsProbabilityGradient ? g : nil,
@@ -178,7 +180,11 @@ public final class Loss {
         if buffer.count != count { buffer = [Double](repeating: 0, count: count) }
     }
 
-    /// Mean over pixels of −log s_y = logSumExp − z_y.
+    private func ceNormalizer(_ shape: LossShape) -> Double {
+        options.ceNormalizer ?? Double(max(shape.pixels, 1))
+    }
+
+    /// Σ over pixels of −log s_y = logSumExp − z_y, divided by the normalizer (default: a mean).
     private func crossEntropy<T: BinaryFloatingPoint>(logits: UnsafeBufferPointer<T>, logSumExp: UnsafeBufferPointer<Double>,
                                                       labels: UnsafeBufferPointer<UInt8>, shape: LossShape) -> LossTermResult {
         let hw = shape.pixelsPerImage
@@ -192,7 +198,7 @@ public final class Loss {
                 sum += value
             }
         }
-        return LossTermResult(term: .ce, value: shape.pixels > 0 ? sum / Double(shape.pixels) : 0,
+        return LossTermResult(term: .ce, value: sum / ceNormalizer(shape),
                               nonFiniteTerms: nonFinite)
     }
 

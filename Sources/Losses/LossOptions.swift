@@ -23,15 +23,21 @@ public struct LossOptions {
     /// (N·H·W). Pass the global batch's pixel count so that partial sums over ranks and patches
     /// add up exactly.
     public var mimeNormalizer: Double? = nil
+    /// Cross-entropy's sum over pixels is divided by this constant. Default: this call's pixel
+    /// count (a mean over the rank's pixels). With the `global` scope, pass the global batch's
+    /// pixel count so that every term's gradient is a partial derivative of the global loss and
+    /// parameter gradients are summed (not averaged) across ranks.
+    public var ceNormalizer: Double? = nil
 
     public init(eps: Double = 1e-10, excludeBackground: Bool = false, diceScope: DiceScope = .patch,
                 reduceStatistics: StatisticsReduction? = nil, mimeWeights: MimeWeights? = nil,
-                mimeNormalizer: Double? = nil) {
+                mimeNormalizer: Double? = nil, ceNormalizer: Double? = nil) {
         self.eps = eps
         self.excludeBackground = excludeBackground
         self.diceScope = diceScope
         self.reduceStatistics = reduceStatistics
         self.mimeWeights = mimeWeights
         self.mimeNormalizer = mimeNormalizer
+        self.ceNormalizer = ceNormalizer
     }
 }

@@ -45,13 +45,16 @@ public struct MimeWeights: Equatable, Sendable {
             if let names = classNames, k < names.count { return names[k] }
             return "class \(k)"
         }
-        var a = [Double](), b = [Double]()
         for (k, count) in counts.enumerated() {
             guard count.isFinite, count >= 0, count <= total else {
                 throw LossError.mimeWeights("\(name(k)) has \(count) voxels, outside 0...\(total)")
             }
-            if count == 0 { throw LossError.classAbsentFromTraining(classIndex: k, className: name(k)) }
-            if count == total { throw LossError.classCoversEverything(classIndex: k, className: name(k)) }
+        }
+        // An absent class is the root cause when another class then covers everything: report it first.
+        if let k = counts.firstIndex(of: 0) { throw LossError.classAbsentFromTraining(classIndex: k, className: name(k)) }
+        if let k = counts.firstIndex(of: total) { throw LossError.classCoversEverything(classIndex: k, className: name(k)) }
+        var a = [Double](), b = [Double]()
+        for count in counts {
             // 1 / (count / patches): the mean class area per patch, not divided again by |D|.
             a.append(Double(patches) / count)
             b.append(Double(patches) / (total - count))
