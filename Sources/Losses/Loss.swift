@@ -12,6 +12,8 @@ public final class Loss {
     private var probabilities: [Double] = []
     private var probabilityGradient: [Double] = []
     private var logSumExp: [Double] = []
+    private var doubleLogits: [Double] = []
+    private var doubleGradient: [Double] = []
 
     /// A loss of `kind`. Mime needs `options.mimeWeights`, `global` scope needs
     /// `options.reduceStatistics` (checked here).
@@ -41,44 +43,92 @@ public final class Loss {
     ///   - logitGradient: receives dL/dz (N·K·H·W); nil to compute the value only.
     ///   - probabilityGradient: receives dL/ds of the Dice-family and Mime terms (the
     ///     cross-entropy's gradient goes to the logits directly and is not included).
-    /// - Returns: the value, per-term values and the non-finite counts.
+    /// - Returns: the value, per-term values and the non-finite counts (of the Float gradient,
+    ///   after rounding).
     /// - Throws: `LossError` on size mismatch, a label ≥ K, Mime weights for another K, or an
     ///   error from the reduction closure.
     public func evaluate(logits: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<UInt8>, shape: LossShape,
                          logitGradient: UnsafeMutableBufferPointer<Float>?,
                          probabilityGradient: UnsafeMutableBufferPointer<Double>? = nil) throws -> LossResult {
-        try run(logits: logits, labels: labels, shape: shape, logitGradient: logitGradient,
-                probabilityGradientOut: probabilityGradient)
+        try validate(logits: logits, labels: labels, shape: shape, logitGradient: logitGradient,
+                     probabilityGradientOut: probabilityGradient)
+        // Everything below runs on Double: convert once rather than in every loop.
+        resize(&doubleLogits, shape.logitCount)
+        for i in 0..<logits.count { doubleLogits[i] = Double(logits[i]) }
+        if logitGradient != nil { resize(&doubleGradient, shape.logitCount) }
+        var result = try doubleLogits.withUnsafeBufferPointer { z in
+            try doubleGradient.withUnsafeMutableBufferPointer { gz in
+                try run(logits: z, labels: labels, shape: shape, logitGradient: logitGradient == nil ? nil : gz,
+                        probabilityGradientOut: probabilityGradient)
+            }
+        }
+        if let out = logitGradient {
+            // Count after rounding: a finite Double can overflow Float.
+            let hw = shape.pixelsPerImage
+            for k in 0..<shape.classes { result.nonFiniteGradient[k] = 0 }
+            for n in 0..<shape.images {
+                for k in 0..<shape.classes {
+                    let base = shape.index(image: n, class: k, pixel: 0)
+                    for p in 0..<hw {
+                        let value = Float(doubleGradient[base + p])
+                        out[base + p] = value
+                        if !value.isFinite { result.nonFiniteGradient[k] += 1 }
+                    }
+                }
+            }
+        }
+        return result
     }
 
     /// Double-precision logits and gradient, for gradient checks and references.
     public func evaluate(logits: UnsafeBufferPointer<Double>, labels: UnsafeBufferPointer<UInt8>, shape: LossShape,
                          logitGradient: UnsafeMutableBufferPointer<Double>?,
                          probabilityGradient: UnsafeMutableBufferPointer<Double>? = nil) throws -> LossResult {
-        try run(logits: logits, labels: labels, shape: shape, logitGradient: logitGradient,
-                probabilityGradientOut: probabilityGradient)
+        try validate(logits: logits, labels: labels, shape: shape, logitGradient: logitGradient,
+                     probabilityGradientOut: probabilityGradient)
+        return try run(logits: logits, labels: labels, shape: shape, logitGradient: logitGradient,
+                       probabilityGradientOut: probabilityGradient)
     }
 
     /// Array convenience: the value only.
-    public func value<T: BinaryFloatingPoint>(logits: [T], labels: [UInt8], shape: LossShape) throws -> LossResult {
+    public func value(logits: [Float], labels: [UInt8], shape: LossShape) throws -> LossResult {
         try logits.withUnsafeBufferPointer { z in
             try labels.withUnsafeBufferPointer { y in
-                try run(logits: z, labels: y, shape: shape, logitGradient: Optional<UnsafeMutableBufferPointer<T>>.none,
-                        probabilityGradientOut: nil)
+                try evaluate(logits: z, labels: y, shape: shape, logitGradient: nil)
+            }
+        }
+    }
+
+    /// Array convenience: the value only, Double logits.
+    public func value(logits: [Double], labels: [UInt8], shape: LossShape) throws -> LossResult {
+        try logits.withUnsafeBufferPointer { z in
+            try labels.withUnsafeBufferPointer { y in
+                try evaluate(logits: z, labels: y, shape: shape, logitGradient: nil)
             }
         }
     }
 
     /// Array convenience: the value and the logit gradient (resized to N·K·H·W).
-    public func evaluate<T: BinaryFloatingPoint>(logits: [T], labels: [UInt8], shape: LossShape,
-                                                 logitGradient: inout [T]) throws -> LossResult {
-        if logitGradient.count != shape.logitCount {
-            logitGradient = [T](repeating: 0, count: shape.logitCount)
-        }
+    public func evaluate(logits: [Float], labels: [UInt8], shape: LossShape,
+                         logitGradient: inout [Float]) throws -> LossResult {
+        if logitGradient.count != shape.logitCount { logitGradient = [Float](repeating: 0, count: shape.logitCount) }
         return try logits.withUnsafeBufferPointer { z in
             try labels.withUnsafeBufferPointer { y in
                 try logitGradient.withUnsafeMutableBufferPointer { gz in
-                    try run(logits: z, labels: y, shape: shape, logitGradient: gz, probabilityGradientOut: nil)
+                    try evaluate(logits: z, labels: y, shape: shape, logitGradient: gz)
+                }
+            }
+        }
+    }
+
+    /// Array convenience: the value and the logit gradient (resized to N·K·H·W), Double logits.
+    public func evaluate(logits: [Double], labels: [UInt8], shape: LossShape,
+                         logitGradient: inout [Double]) throws -> LossResult {
+        if logitGradient.count != shape.logitCount { logitGradient = [Double](repeating: 0, count: shape.logitCount) }
+        return try logits.withUnsafeBufferPointer { z in
+            try labels.withUnsafeBufferPointer { y in
+                try logitGradient.withUnsafeMutableBufferPointer { gz in
+                    try evaluate(logits: z, labels: y, shape: shape, logitGradient: gz)
                 }
             }
         }
@@ -120,11 +170,10 @@ public final class Loss {
         }
     }
 
-    private func run<T: BinaryFloatingPoint>(logits: UnsafeBufferPointer<T>, labels: UnsafeBufferPointer<UInt8>,
-                                             shape: LossShape, logitGradient: UnsafeMutableBufferPointer<T>?,
-                                             probabilityGradientOut: UnsafeMutableBufferPointer<Double>?) throws -> LossResult {
-        try validate(logits: logits, labels: labels, shape: shape, logitGradient: logitGradient,
-                     probabilityGradientOut: probabilityGradientOut)
+    /// The whole computation on Double logits (inputs already validated).
+    private func run(logits: UnsafeBufferPointer<Double>, labels: UnsafeBufferPointer<UInt8>,
+                     shape: LossShape, logitGradient: UnsafeMutableBufferPointer<Double>?,
+                     probabilityGradientOut: UnsafeMutableBufferPointer<Double>?) throws -> LossResult {
         let terms = kind.terms
         let hasCE = terms.contains(.ce)
         let needsProbabilityGradient = (logitGradient != nil || probabilityGradientOut != nil)
@@ -185,7 +234,7 @@ public final class Loss {
     }
 
     /// Σ over pixels of −log s_y = logSumExp − z_y, divided by the normalizer (default: a mean).
-    private func crossEntropy<T: BinaryFloatingPoint>(logits: UnsafeBufferPointer<T>, logSumExp: UnsafeBufferPointer<Double>,
+    private func crossEntropy(logits: UnsafeBufferPointer<Double>, logSumExp: UnsafeBufferPointer<Double>,
                                                       labels: UnsafeBufferPointer<UInt8>, shape: LossShape) -> LossTermResult {
         let hw = shape.pixelsPerImage
         var sum = 0.0
@@ -193,7 +242,7 @@ public final class Loss {
         for n in 0..<shape.images {
             for p in 0..<hw {
                 let label = Int(labels[n * hw + p])
-                let value = logSumExp[n * hw + p] - Double(logits[shape.index(image: n, class: label, pixel: p)])
+                let value = logSumExp[n * hw + p] - logits[shape.index(image: n, class: label, pixel: p)]
                 if !value.isFinite { nonFinite[label] += 1 }
                 sum += value
             }

@@ -9,7 +9,7 @@ enum Softmax {
     /// s = softmax(z) per pixel, numerically stable (the maximum logit is subtracted first).
     /// When `logSumExp` is given it receives log Σ_k exp(z_k) per pixel (N·H·W values), so that
     /// log s_k = z_k − logSumExp without taking the log of an underflowed probability.
-    static func forward<T: BinaryFloatingPoint>(logits z: UnsafeBufferPointer<T>, shape: LossShape,
+    static func forward(logits z: UnsafeBufferPointer<Double>, shape: LossShape,
                                                 probabilities s: UnsafeMutableBufferPointer<Double>,
                                                 logSumExp: UnsafeMutableBufferPointer<Double>?) {
         let hw = shape.pixelsPerImage, kCount = shape.classes
@@ -17,11 +17,11 @@ enum Softmax {
             let base = n * kCount * hw
             for p in 0..<hw {
                 var m = -Double.infinity
-                for k in 0..<kCount { m = max(m, Double(z[base + k * hw + p])) }
+                for k in 0..<kCount { m = max(m, z[base + k * hw + p]) }
                 // An all -inf or NaN pixel gives NaN below; the caller counts it.
                 var sum = 0.0
                 for k in 0..<kCount {
-                    let e = exp(Double(z[base + k * hw + p]) - m)
+                    let e = exp(z[base + k * hw + p] - m)
                     s[base + k * hw + p] = e
                     sum += e
                 }
@@ -35,10 +35,9 @@ enum Softmax {
     /// dL/dz_k = s_k (g_k − Σ_j s_j g_j) per pixel, given g = dL/ds. Adds `ceScale·(s − y)`, the
     /// cross-entropy's logit gradient, directly (through the Jacobian it would need 1/s_y).
     /// Writes `gradient` and returns the non-finite entry count per class.
-    static func backward<T: BinaryFloatingPoint>(probabilities s: UnsafeBufferPointer<Double>,
-                                                 probabilityGradient g: UnsafeBufferPointer<Double>?,
-                                                 labels: UnsafeBufferPointer<UInt8>, ceScale: Double,
-                                                 shape: LossShape, gradient out: UnsafeMutableBufferPointer<T>) -> [Int] {
+    static func backward(probabilities s: UnsafeBufferPointer<Double>, probabilityGradient g: UnsafeBufferPointer<Double>?,
+                         labels: UnsafeBufferPointer<UInt8>, ceScale: Double,
+                         shape: LossShape, gradient out: UnsafeMutableBufferPointer<Double>) -> [Int] {
         let hw = shape.pixelsPerImage, kCount = shape.classes
         var nonFinite = [Int](repeating: 0, count: kCount)
         for n in 0..<shape.images {
@@ -54,9 +53,8 @@ enum Softmax {
                     var value = 0.0
                     if let g { value = s[i] * (g[i] - dot) }
                     if ceScale != 0 { value += ceScale * (s[i] - (k == label ? 1 : 0)) }
-                    let converted = T(value)
-                    out[i] = converted
-                    if !converted.isFinite { nonFinite[k] += 1 }
+                    out[i] = value
+                    if !value.isFinite { nonFinite[k] += 1 }
                 }
             }
         }

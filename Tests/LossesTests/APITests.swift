@@ -67,4 +67,20 @@ final class APITests: XCTestCase {
             XCTAssertEqual(result.nonFiniteGradientCount, gradient.filter { !$0.isFinite }.count, "\(kind)")
         }
     }
+
+    func testFloatOverflowOfTheGradientIsCounted() throws {
+        // Finite in Double, infinite once rounded to Float: still reported.
+        let shape = LossShape(images: 1, classes: 2, height: 2, width: 2)
+        let batch = Batch.random(shape, seed: 53)
+        let loss = try Loss(.mime, options: LossOptions(mimeWeights: try MimeWeights(a: [1e60, 1], b: [1, 1e60])))
+        var gradient = [Float]()
+        let result = try loss.evaluate(logits: batch.logits.map { Float($0) }, labels: batch.labels, shape: shape,
+                                       logitGradient: &gradient)
+        XCTAssertTrue(result.value.isFinite)
+        XCTAssertFalse(result.isFinite)
+        XCTAssertEqual(result.nonFiniteGradientCount, gradient.filter { !$0.isFinite }.count)
+        XCTAssertGreaterThan(result.nonFiniteGradientCount, 0)
+        let (doubleResult, _) = try evaluate(loss, batch)
+        XCTAssertTrue(doubleResult.isFinite)
+    }
 }
