@@ -6,8 +6,8 @@
 public final class Loss {
     /// Which loss.
     public let kind: LossKind
-    /// How it is computed.
-    public var options: LossOptions
+    /// How it is computed (fixed: the checks in `init` hold for every evaluation).
+    public let options: LossOptions
 
     private var probabilities: [Double] = []
     private var probabilityGradient: [Double] = []
@@ -54,7 +54,9 @@ public final class Loss {
                      probabilityGradientOut: probabilityGradient)
         // Everything below runs on Double: convert once rather than in every loop.
         resize(&doubleLogits, shape.logitCount)
-        for i in 0..<logits.count { doubleLogits[i] = Double(logits[i]) }
+        doubleLogits.withUnsafeMutableBufferPointer { z in
+            for i in 0..<logits.count { z[i] = Double(logits[i]) }
+        }
         if logitGradient != nil { resize(&doubleGradient, shape.logitCount) }
         var result = try doubleLogits.withUnsafeBufferPointer { z in
             try doubleGradient.withUnsafeMutableBufferPointer { gz in
@@ -65,16 +67,21 @@ public final class Loss {
         if let out = logitGradient {
             // Count after rounding: a finite Double can overflow Float.
             let hw = shape.pixelsPerImage
-            for k in 0..<shape.classes { result.nonFiniteGradient[k] = 0 }
-            for n in 0..<shape.images {
-                for k in 0..<shape.classes {
-                    let base = shape.index(image: n, class: k, pixel: 0)
-                    for p in 0..<hw {
-                        let value = Float(doubleGradient[base + p])
-                        out[base + p] = value
-                        if !value.isFinite { result.nonFiniteGradient[k] += 1 }
+            result.nonFiniteGradient = doubleGradient.withUnsafeBufferPointer { gz in
+                var counts = [Int](repeating: 0, count: shape.classes)
+                for n in 0..<shape.images {
+                    for k in 0..<shape.classes {
+                        let base = shape.index(image: n, class: k, pixel: 0)
+                        var count = 0
+                        for p in 0..<hw {
+                            let value = Float(gz[base + p])
+                            out[base + p] = value
+                            if !value.isFinite { count += 1 }
+                        }
+                        counts[k] += count
                     }
                 }
+                return counts
             }
         }
         return result
@@ -182,7 +189,7 @@ public final class Loss {
         if hasCE { resize(&logSumExp, shape.pixels) }
         if needsProbabilityGradient {
             resize(&probabilityGradient, shape.logitCount)
-            for i in probabilityGradient.indices { probabilityGradient[i] = 0 }
+            probabilityGradient.withUnsafeMutableBufferPointer { g in g.update(repeating: 0) }
         }
 
         var results: [LossTermResult] = []
@@ -209,7 +216,11 @@ public final class Loss {
         }
 
         if let out = probabilityGradientOut {
-            for i in 0..<out.count { out[i] = needsProbabilityGradient ? probabilityGradient[i] : 0 }
+            if needsProbabilityGradient {
+                _ = probabilityGradient.withUnsafeBufferPointer { out.update(fromContentsOf: $0) }
+            } else {
+                out.update(repeating: 0)
+            }
         }
         var nonFiniteGradient = [Int](repeating: 0, count: shape.classes)
         if let logitGradient {
