@@ -31,7 +31,9 @@ final class GradientTests: XCTestCase {
 
     func testEveryLossAndScope() throws {
         let cases = [("random", Batch.random(shape, seed: 11)),
-                     ("empty class", Batch.random(shape, seed: 12, absent: [(0, 1), (1, 2)]))]
+                     ("empty class", Batch.random(shape, seed: 12, absent: [(0, 1), (1, 2)])),
+                     ("empty class and prediction", Batch.random(shape, seed: 14, absent: [(0, 1), (1, 2)])
+                        .settingLogits(image: 1, class: 2, to: -20))]
         for (name, batch) in cases {
             for kind in LossKind.allCases {
                 for scope in DiceScope.allCases {
@@ -39,7 +41,7 @@ final class GradientTests: XCTestCase {
                         // GDL with an absent class and eps 1e-10 has a weight of 1e20: the loss is then
                         // 1 − O(1e-20) and its gradient below what differences resolve; eps = 1 keeps
                         // it in range and still exercises the same code.
-                        let eps = name == "empty class" && kind.terms.contains(.gdl) ? 1 : 1e-10
+                        let eps = name.hasPrefix("empty class") && kind.terms.contains(.gdl) ? 1 : 1e-10
                         // A single-rank global scope: the reduction is the identity.
                         let options = LossOptions(eps: eps, excludeBackground: excludeBackground, diceScope: scope,
                                                   reduceStatistics: { _ in }, mimeWeights: weights)

@@ -2,8 +2,7 @@ import XCTest
 @testable import Losses
 
 /// Each loss against the direct formula evaluation in `Reference`, on random inputs that include
-/// images where a class is absent from the label (and, with confident logits, nearly from the
-/// prediction).
+/// images where a class is absent from the label, and from both the label and the prediction.
 final class ReferenceTests: XCTestCase {
     let shape = LossShape(images: 3, classes: 3, height: 4, width: 5)
     let weights = try! MimeWeights(a: [0.5, 2, 5], b: [0.7, 0.3, 0.2])
@@ -11,7 +10,10 @@ final class ReferenceTests: XCTestCase {
     func batches() -> [Batch] {
         [Batch.random(shape, seed: 1),
          Batch.random(shape, seed: 2, absent: [(0, 2), (1, 1), (1, 2)]),
-         Batch.random(shape, seed: 3, spread: 8, absent: [(2, 0)])]
+         Batch.random(shape, seed: 3, spread: 8, absent: [(2, 0)]),
+         // Absent from label and prediction: s ≈ 1e-13 for (0, 2), s = 0 exactly for (1, 1).
+         Batch.random(shape, seed: 4, absent: [(0, 2), (1, 1)])
+            .settingLogits(image: 0, class: 2, to: -30).settingLogits(image: 1, class: 1, to: -800)]
     }
 
     func testEveryLossMatchesItsFormula() throws {

@@ -39,6 +39,15 @@ struct Batch {
         return Batch(shape: shape, logits: logits, labels: labels)
     }
 
+    /// This batch with class `k`'s logits in image `n` set to `logit`: with a very negative value
+    /// the class is absent from the prediction too (at -800 its probability is exactly 0).
+    func settingLogits(image n: Int, class k: Int, to logit: Double) -> Batch {
+        var copy = self
+        let start = (n * shape.classes + k) * shape.pixelsPerImage
+        for p in 0..<shape.pixelsPerImage { copy.logits[start + p] = logit }
+        return copy
+    }
+
     /// The images `range` of this batch as a batch of their own.
     func images(_ range: Range<Int>) -> Batch {
         let perImage = shape.classes * shape.pixelsPerImage, hw = shape.pixelsPerImage
