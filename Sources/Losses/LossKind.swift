@@ -39,7 +39,16 @@ public enum LossKind: String, CaseIterable, Sendable {
 
 /// One elementary loss; a `LossKind` is a sum of these.
 public enum LossTerm: String, Sendable {
-    case ce, dice, vnet, gdl, mime
+    /// Cross-entropy.
+    case ce
+    /// Soft Dice, eq. (1).
+    case dice
+    /// V-Net Dice, eq. (5).
+    case vnet
+    /// Generalized Dice, eq. (4).
+    case gdl
+    /// Mime, eq. (3).
+    case mime
 
     /// Whether this term is a ratio of sums (the Dice family), affected by `DiceScope`.
     public var isDiceFamily: Bool { self == .dice || self == .vnet || self == .gdl }

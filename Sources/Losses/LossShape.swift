@@ -1,9 +1,13 @@
 /// The shape of a batch of logits: N images x K classes x H x W, NCHW order.
 /// Labels are N x H x W class indices.
 public struct LossShape: Equatable, Sendable {
+    /// N, images in the batch (slices or sub-patches).
     public var images: Int
+    /// K, classes including the background (class 0).
     public var classes: Int
+    /// H, rows per image.
     public var height: Int
+    /// W, columns per image.
     public var width: Int
 
     public init(images: Int, classes: Int, height: Int, width: Int) {
