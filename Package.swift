@@ -37,6 +37,8 @@ let package = Package(
         .target(name: "Training", dependencies: ["Cluster", "Common"]),
         // 3D DSC, HD95 (MedPy definition, exact EDT), volume assembly, reports. Pure Swift.
         .target(name: "Evaluation", dependencies: ["Common"]),
+        // Pure Swift: the losses and their gradients (no MPI: `global` takes a reduction closure).
+        .target(name: "Losses"),
 
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "CommonTests", dependencies: ["Common"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "LossesTests", dependencies: ["Losses"]),
     ],
     swiftLanguageModes: [.v5]
 )
