@@ -137,7 +137,7 @@ public final class Trainer {
                 let gradients = settings.accumulate > 1 ? accumulated : model.gradients
                 try world.allreduceSum(gradients)
                 allreduceSeconds += Date().timeIntervalSince(t0)
-                let scale = 1 / Float(world.size * settings.accumulate)
+                let scale = 1 / Float((loss.gradientsAreShares ? 1 : world.size) * settings.accumulate)
                 for i in gradients.indices { gradients[i] *= scale }
                 optimizer.step(parameters: model.parameters, gradients: UnsafeBufferPointer(gradients))
                 lossSum += meanLoss

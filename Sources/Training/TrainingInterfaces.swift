@@ -35,6 +35,10 @@ public protocol TrainingLoss {
     func evaluate(logits: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<UInt8>,
                   batch: Int, height: Int, width: Int,
                   gradient: UnsafeMutableBufferPointer<Float>) throws -> (value: Double, isFinite: Bool)
+
+    /// True when each rank's gradient is its share of one loss over the global batch
+    /// (summed across ranks); false when it is the gradient of the rank's own mean (averaged).
+    var gradientsAreShares: Bool { get }
 }
 
 /// Updates parameters from averaged gradients (Adam in this program).
