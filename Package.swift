@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Tensors", dependencies: ["CDNNL"]),
         .target(name: "Training", dependencies: ["Cluster"]),
+        .target(name: "Figures", dependencies: ["CPNG"]),
 
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
@@ -49,6 +50,7 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "FiguresTests", dependencies: ["Figures"]),
     ],
     swiftLanguageModes: [.v5]
 )
