@@ -1,9 +1,13 @@
-/// A tiny embedded 5x7 bitmap font for ASCII 32...126, drawn in a 6x8 cell
-/// (one blank column and row of spacing), scaled by an integer factor.
+/// A tiny embedded 5x7 bitmap font for ASCII 32...126, scaled by an integer
+/// factor. Capitals and digits are 7 rows high; "g", "p", "q" and "y" are drawn
+/// 2 rows lower so their tails hang below the baseline, hence a 6x10 cell
+/// (one blank column, 9 rows of ink, one blank row).
 public enum BitmapFont {
     public static let glyphWidth = 5, glyphHeight = 7
+    /// Rows the descending letters are shifted down by.
+    public static let descent = 2
     /// Horizontal advance and line height of one character at scale 1.
-    public static let cellWidth = 6, cellHeight = 8
+    public static let cellWidth = 6, cellHeight = glyphHeight + descent + 1
 
     /// One string per character from " " (32) to "~" (126): seven base-32 digits,
     /// one per row from the top; bit 4 of a digit is the leftmost column.
@@ -19,10 +23,10 @@ public enum BitmapFont {
         "UHHUGGG", "EHHHLID", "UHHUKIH", "FGGE11U", "V444444", "HHHHHHE", // P Q R S T U
         "HHHHHA4", "HHHLLLA", "HHA4AHH", "HHA4444", "V1248GV", "E88888E", // V W X Y Z [
         "0G84210", "E22222E", "4AH0000", "000000V", "8420000", "00E1FHF", // \ ] ^ _ ` a
-        "GGMPHHU", "00EGGHE", "11DJHHF", "00EHVGE", "698S888", "0FHHF1E", // b c d e f g
+        "GGMPHHU", "00EGGHE", "11DJHHF", "00EHVGE", "698S888", "FHHHF1E", // b c d e f g
         "GGMPHHH", "40C444E", "20622IC", "GGIKOKI", "C44444E", "00QLLHH", // h i j k l m
-        "00MPHHH", "00EHHHE", "0UHHUGG", "0FHHF11", "00MPGGG", "00FGE1U", // n o p q r s
-        "88S8896", "00HHHJD", "00HHHA4", "00HHLLA", "00HA4AH", "0HHHF1E", // t u v w x y
+        "00MPHHH", "00EHHHE", "UHHHUGG", "FHHHF11", "00MPGGG", "00FGE1U", // n o p q r s
+        "88S8896", "00HHHJD", "00HHHA4", "00HHLLA", "00HA4AH", "HHHHF1E", // t u v w x y
         "00V248V", "2448442", "4444444", "8442448", "008L200", // z { | } ~
     ]
 
@@ -38,9 +42,9 @@ public enum BitmapFont {
         return rows[Int(ascii - 32)]
     }
 
-    /// True if the glyph of `character` has its pixel (column, row) set.
-    public static func isSet(_ character: Character, column: Int, row: Int) -> Bool {
-        glyph(character)[row] >> (glyphWidth - 1 - column) & 1 == 1
+    /// Rows `character` is drawn below the top of its cell: `descent` for letters with tails.
+    public static func offset(_ character: Character) -> Int {
+        "gpqy".contains(character) ? descent : 0
     }
 
     /// Width in pixels of `text` on one line at `scale` (without the trailing spacing column).
@@ -48,8 +52,8 @@ public enum BitmapFont {
         text.isEmpty ? 0 : (text.count * cellWidth - 1) * scale
     }
 
-    /// Height in pixels of one line of text at `scale` (the glyph height).
-    public static func height(scale: Int = 1) -> Int { glyphHeight * scale }
+    /// Height in pixels of one line of text at `scale`, descenders included.
+    public static func height(scale: Int = 1) -> Int { (glyphHeight + descent) * scale }
 }
 
 extension Canvas {
@@ -68,13 +72,13 @@ extension Canvas {
                                   scale: Int = 1, direction: TextDirection = .horizontal) {
         let s = max(scale, 1)
         for (index, character) in text.enumerated() {
-            let rows = BitmapFont.glyph(character)
+            let rows = BitmapFont.glyph(character), offset = BitmapFont.offset(character)
             for row in 0..<BitmapFont.glyphHeight {
                 for column in 0..<BitmapFont.glyphWidth
                     where rows[row] >> (BitmapFont.glyphWidth - 1 - column) & 1 == 1 {
                     // (u, v): position along and across the text line, in canvas pixels.
                     let u = (index * BitmapFont.cellWidth + column) * s
-                    let v = row * s
+                    let v = (row + offset) * s
                     switch direction {
                     case .horizontal:
                         fillRect(x: x + u, y: y + v, width: s, height: s, color: color)

@@ -84,7 +84,7 @@ public struct LineChart {
         var canvas = Canvas(width: width, height: height)
         let l = layout(), s = Self.textScale, m = Self.margin
         let ink = Color.gray(40), grid = Color.gray(225)
-        let lineHeight = BitmapFont.height(scale: s)
+        let lineHeight = BitmapFont.height(scale: s), capHeight = BitmapFont.glyphHeight * s
         let plotRight = l.plotLeft + l.plotWidth - 1, plotBottom = l.plotTop + l.plotHeight - 1
 
         canvas.drawText(title, centeredAt: l.plotLeft + l.plotWidth / 2, y: m, color: ink,
@@ -97,7 +97,7 @@ public struct LineChart {
             canvas.fillRect(x: l.plotLeft - 6, y: y, width: 6, height: 1, color: ink)
             let text = l.yTicks.label(value)
             canvas.drawText(text, x: l.plotLeft - 8 - BitmapFont.width(of: text, scale: s),
-                            y: y - lineHeight / 2, color: ink, scale: s)
+                            y: y - capHeight / 2, color: ink, scale: s)
         }
         for value in l.xTicks.values {
             let x = Int(l.position(x: value, y: l.yTicks.lower).x.rounded())
@@ -137,8 +137,8 @@ public struct LineChart {
 
         // Legend, to the right of the plot.
         for (index, curve) in series.enumerated() {
-            let x = plotRight + 1 + m, y = l.plotTop + index * (lineHeight + 10)
-            canvas.fillRect(x: x, y: y + lineHeight / 2 - 1, width: 24, height: 3,
+            let x = plotRight + 1 + m, y = l.plotTop + index * (lineHeight + 6)
+            canvas.fillRect(x: x, y: y + capHeight / 2 - 1, width: 24, height: 3,
                             color: color(ofSeries: index))
             canvas.drawText(curve.name, x: x + 32, y: y, color: ink, scale: s)
         }

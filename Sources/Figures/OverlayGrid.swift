@@ -38,7 +38,7 @@ public struct OverlayGrid {
             Color.classPalette[($0 - 1) % Color.classPalette.count]
         }
         // Cells of about 200 pixels, whatever the slice size.
-        pixelScale = min(max(200 / max(width, height, 1), 1), 8)
+        pixelScale = min(max(200 / max(width, height, 1), 1), 16)
     }
 
     static let gap = 8, margin = 12, textScale = 2
@@ -125,6 +125,9 @@ public struct OverlayGrid {
             }
             for column in 0..<columnTitles.count {
                 let (x0, y0) = cellOrigin(row: r, column: column)
+                // A thin frame, so white image regions stay apart from the page.
+                canvas.strokeRect(x: x0 - 1, y: y0 - 1, width: cellW + 2, height: cellH + 2,
+                                  color: .gray(200))
                 for i in 0..<(width * height) {
                     let px = x0 + (i % width) * pixelScale, py = y0 + (i / width) * pixelScale
                     canvas.fillRect(x: px, y: py, width: pixelScale, height: pixelScale,
