@@ -54,6 +54,24 @@ final class BitmapFontTests: XCTestCase {
         }
     }
 
+    func testAllCharactersSheetHasInkInEveryCell() throws {
+        let path = try scratchDirectory(self, samples: true) + "/font.png"
+        let scale = 3, perLine = 16
+        var canvas = Canvas(width: (perLine * 6 + 2) * scale, height: (6 * 10 + 2) * scale)
+        let characters = (32...126).map { Character(UnicodeScalar(UInt8($0))) }
+        for (i, character) in characters.enumerated() {
+            canvas.drawText(String(character), x: (1 + i % perLine * 6) * scale,
+                            y: (1 + i / perLine * 10) * scale, color: .black, scale: scale)
+        }
+        try canvas.writePNG(to: path)
+        let png = try PNGReader.read(path)
+        for (i, character) in characters.enumerated() where character != " " {
+            let x0 = (1 + i % perLine * 6) * scale, y0 = (1 + i / perLine * 10) * scale
+            let ink = (y0..<(y0 + 9 * scale)).contains { y in (x0..<(x0 + 5 * scale)).contains { png[$0, y] == .black } }
+            XCTAssertTrue(ink, "no ink for '\(character)'")
+        }
+    }
+
     func testWidthOfText() {
         XCTAssertEqual(BitmapFont.width(of: "", scale: 2), 0)
         XCTAssertEqual(BitmapFont.width(of: "abc", scale: 1), 17)

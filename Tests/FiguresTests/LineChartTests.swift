@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Figures
 
@@ -76,6 +77,39 @@ final class LineChartTests: XCTestCase {
             ((layout.plotLeft + layout.plotWidth + 2)..<800).map { png[$0, y] }
         })
         for index in chart.series.indices { XCTAssertTrue(legend.contains(chart.color(ofSeries: index))) }
+    }
+
+    func testLongRunDrawsLinesWithoutMarkers() throws {
+        let path = try scratchDirectory(self, samples: true) + "/dice.png"
+        // Smooth, noisy-looking curves over 60 epochs; the values only need to vary.
+        let curves = ["dice", "vnet", "gdl", "mime"].enumerated().map { k, name in
+            LineChart.Series(name: name, values: (0..<60).map { e in
+                0.85 * (1 - exp(-Double(e) / Double(8 + 4 * k))) + 0.02 * sin(Double(e * (k + 2)))
+            })
+        }
+        var chart = LineChart(title: "Validation Dice per epoch", xTitle: "epoch", yTitle: "mean Dice",
+                              series: curves)
+        chart.yRange = 0...1
+        try chart.write(to: path)
+        let png = try PNGReader.read(path)
+        let l = chart.layout()
+        XCTAssertEqual(l.xTicks.values, [10, 20, 30, 40, 50, 60])
+    }
+
+    func testMarkersOnlyForShortSeries() {
+        // A flat line at 0.5 (no grid line there), 2 px thick: rows y and y + 1. A 5x5
+        // marker would also cover row y - 2.
+        for (count, marked) in [(40, true), (41, false)] {
+            var chart = LineChart(title: "", xTitle: "", yTitle: "", series: [
+                .init(name: "flat", values: [Double](repeating: 0.5, count: count)),
+            ])
+            chart.yRange = 0...1
+            let canvas = chart.render(), p = chart.layout().position(x: 15, y: 0.5)
+            let x = Int(p.x.rounded()), y = Int(p.y.rounded()), colour = chart.color(ofSeries: 0)
+            XCTAssertEqual(canvas[x, y], colour)
+            XCTAssertEqual(canvas[x, y + 1], colour)
+            XCTAssertEqual(canvas[x, y - 2] == colour, marked, "\(count) points")
+        }
     }
 
     func testFixedRangeAndEmptyChartStillRender() throws {

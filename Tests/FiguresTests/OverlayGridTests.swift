@@ -88,6 +88,41 @@ final class OverlayGridTests: XCTestCase {
         XCTAssertGreaterThan(titleInk, 200)
     }
 
+    func testRealisticSliceSample() throws {
+        // A 64x64 "scan": a bright ring around a mid-grey blob on a dark, noisy background,
+        // the truth labels the blob (1) and ring (2), the "prediction" is shifted by 2 pixels.
+        let n = 64
+        var image = [Float](), truth = [UInt8](), shifted = [UInt8]()
+        var seed: UInt64 = 7
+        for y in 0..<n {
+            for x in 0..<n {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                let noise = Float(seed >> 40) / Float(1 << 24) * 40
+                func label(_ x: Int) -> UInt8 {
+                    let r = (Double((x - 30) * (x - 30) + (y - 34) * (y - 34))).squareRoot()
+                    return r < 10 ? 1 : r < 15 ? 2 : 0
+                }
+                let k = label(x)
+                image.append((k == 1 ? 300 : k == 2 ? 600 : 100) + noise)
+                truth.append(k)
+                shifted.append(label(x - 2))
+            }
+        }
+        let path = try scratchDirectory(self, samples: true) + "/overlay-64.png"
+        let grid = OverlayGrid(width: n, height: n, columnTitles: ["image", "ground truth", "dice", "vnet", "gdl", "mime"],
+                               classNames: ["background", "LV cavity", "myocardium"],
+                               rows: [.init(title: "test 1", image: image, labelMaps: [truth, shifted, truth, shifted, truth])])
+        XCTAssertEqual(grid.pixelScale, 3)
+        try grid.write(to: path)
+        let png = try PNGReader.read(path)
+        let centre = grid.cellOrigin(row: 0, column: 1)
+        let c = grid.classColors[1], grey = OverlayGrid.grayLevels(image)[34 * n + 30]
+        let a = UInt8((grid.alpha * 255).rounded())
+        XCTAssertEqual(png[centre.x + 30 * 3 + 1, centre.y + 34 * 3 + 1],
+                       Color(referenceBlend(c.r, over: grey, alpha: a), referenceBlend(c.g, over: grey, alpha: a),
+                             referenceBlend(c.b, over: grey, alpha: a)))
+    }
+
     func testBadInputIsRejected() {
         let good = grid()
         var tooFewMaps = good
