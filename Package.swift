@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Common"]),
         // Pure Swift: the losses and their gradients (no MPI: `global` takes a reduction closure).
         .target(name: "Losses"),
+        // PNG figures: canvas, bitmap font, line charts, overlay grids (libpng simplified API).
+        .target(name: "Figures", dependencies: ["CPNG"]),
 
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "CommonTests", dependencies: ["Common"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "LossesTests", dependencies: ["Losses"]),
+        .testTarget(name: "FiguresTests", dependencies: ["Figures"]),
     ],
     swiftLanguageModes: [.v5]
 )
