@@ -41,10 +41,11 @@ let package = Package(
         .target(name: "Losses"),
         // PNG figures: canvas, bitmap font, line charts, overlay grids (libpng simplified API).
         .target(name: "Figures", dependencies: ["CPNG"]),
+        .target(name: "Network", dependencies: ["Common", "Tensors", "HDF5"], exclude: ["Ops/README.md"]),
 
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
-            "Cluster", "HDF5", "Tensors", "CNIfTI",
+            "Cluster", "HDF5", "Tensors", "Network", "CNIfTI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: niftiInclude),
 
@@ -61,6 +62,8 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "LossesTests", dependencies: ["Losses"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "HDF5", "Tensors"],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,108 @@
+import Foundation
+import HDF5
+
+/// Weights as HDF5: one float32 dataset per state-dict tensor, named and shaped
+/// exactly like PyTorch's (`initial.conv.weight` is `[15, 1, 3, 3]`), running
+/// statistics included, so checkpoints move between this program and the reference.
+extension ENet {
+    /// Writes every tensor to `path` (through a temporary file renamed into place).
+    public func saveWeights(to path: String) throws {
+        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        do {
+            let file = try H5File.create(temporary)
+            for tensor in store.tensors {
+                let dataset = try file.createDataset(tensor.name, of: Float.self, shape: tensor.shape)
+                try dataset.write(UnsafeBufferPointer(start: store.values(tensor), count: tensor.count))
+            }
+            file.close()
+            try replaceItem(at: path, with: temporary)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+    }
+
+    /// Reads every tensor from `path`. The file must hold exactly this model's
+    /// tensors with the same shapes; a mismatch names the file and the tensor.
+    public func loadWeights(from path: String) throws {
+        let file = try H5File.open(path)
+        defer { file.close() }
+        let names = try ENet.datasetNames(in: file)
+        let expected = Set(store.tensors.map(\.name))
+        if let extra = names.first(where: { !expected.contains($0) }) {
+            throw NetworkError.checkpoint(path: path, tensor: extra, message: "not a tensor of this model "
+                                          + "(ENet with \(inChannels) input channels and \(classes) classes)")
+        }
+        // Read everything into a copy first so a failure leaves the model unchanged.
+        var loaded: [(NamedTensor, [Float])] = []
+        for tensor in store.tensors {
+            guard file.exists(tensor.name) else {
+                throw NetworkError.checkpoint(path: path, tensor: tensor.name, message: "missing")
+            }
+            let dataset = try file.dataset(tensor.name)
+            guard dataset.shape == tensor.shape else {
+                throw NetworkError.checkpoint(path: path, tensor: tensor.name,
+                                              message: "shape \(dataset.shape), the model expects \(tensor.shape)")
+            }
+            guard dataset.elementType.kind == "float" else {
+                throw NetworkError.checkpoint(path: path, tensor: tensor.name, message: "not a floating-point dataset")
+            }
+            loaded.append((tensor, try dataset.read(as: Float.self)))
+        }
+        for (tensor, values) in loaded {
+            values.withUnsafeBufferPointer { store.values(tensor).update(from: $0.baseAddress!, count: tensor.count) }
+        }
+    }
+
+    /// Input channels and classes of the ENet whose weights are in `path`,
+    /// read from the shapes of `initial.conv.weight` and `head.out.weight`.
+    public static func architecture(ofWeights path: String) throws -> (inChannels: Int, classes: Int) {
+        let file = try H5File.open(path)
+        defer { file.close() }
+        func shape(_ name: String) throws -> [Int] {
+            guard file.exists(name) else {
+                throw NetworkError.checkpoint(path: path, tensor: name, message: "missing (is this an ENet weights file?)")
+            }
+            let shape = try file.dataset(name).shape
+            guard shape.count == 4 else {
+                throw NetworkError.checkpoint(path: path, tensor: name, message: "shape \(shape) is not a conv weight")
+            }
+            return shape
+        }
+        let initial = try shape("initial.conv.weight"), head = try shape("head.out.weight")
+        guard initial[0] + initial[1] == 16 else {
+            throw NetworkError.checkpoint(path: path, tensor: "initial.conv.weight",
+                                          message: "shape \(initial): outputs + inputs must be 16")
+        }
+        return (initial[1], head[0])
+    }
+
+    /// A model built to fit the weights in `path` and loaded from it.
+    public convenience init(weights path: String, makeConv: @escaping ConvFactory = ENet.referenceConv) throws {
+        let (inChannels, classes) = try ENet.architecture(ofWeights: path)
+        self.init(inChannels: inChannels, classes: classes, makeConv: makeConv)
+        try loadWeights(from: path)
+    }
+
+    /// Names of all datasets in the file, with their group paths (`b1_0/conv0/weight` style
+    /// groups come back as dotted names only if written that way; h5py writes dotted names flat).
+    static func datasetNames(in file: H5File, group: String = "/") throws -> [String] {
+        var names: [String] = []
+        for child in try file.children(of: group) {
+            let full = group == "/" ? child : "\(group)/\(child)"
+            if (try? file.dataset(full)) != nil {
+                names.append(full)
+            } else {
+                names += try datasetNames(in: file, group: full)
+            }
+        }
+        return names
+    }
+}
+
+/// Renames `temporary` to `path`, replacing any existing file atomically.
+func replaceItem(at path: String, with temporary: String) throws {
+    guard rename(temporary, path) == 0 else {
+        throw NetworkError.usage("\(path): cannot move \(temporary) into place: \(String(cString: strerror(errno)))")
+    }
+}

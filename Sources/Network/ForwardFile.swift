@@ -1,0 +1,44 @@
+import Foundation
+import HDF5
+
+/// `model --forward`: the counterpart of `enet_torch.py --forward`, the tool
+/// for checking parity with PyTorch.
+public enum ForwardFile {
+    /// Loads the weights in `weights` (classes and channels from their shapes),
+    /// reads dataset `x` (N x C x H x W float32) from `input`, runs the model and
+    /// writes dataset `logits` (N x K x H x W) to `output` via a temporary file.
+    /// `trainMode` uses batch statistics and (seeded) dropout, like `model.train()`.
+    /// Returns the logits' shape.
+    @discardableResult
+    public static func run(weights: String, input: String, output: String, trainMode: Bool = false,
+                           makeConv: @escaping ENet.ConvFactory = ENet.referenceConv) throws -> TensorShape {
+        let model = try ENet(weights: weights, makeConv: makeConv)
+        let file = try H5File.open(input)
+        let dataset = try file.dataset("x")
+        let dims = dataset.shape
+        guard dims.count == 4 else {
+            throw NetworkError.invalidInput("\(input): dataset 'x' has shape \(dims), expected N x C x H x W")
+        }
+        let shape = TensorShape(dims[0], dims[1], dims[2], dims[3])
+        do {
+            try model.validate(shape, training: trainMode)
+        } catch let NetworkError.invalidInput(message) {
+            throw NetworkError.invalidInput("\(input): dataset 'x': \(message)")
+        }
+        let x = try dataset.read(as: Float.self)
+        file.close()
+        let logits = try model.forward(x, shape: shape, training: trainMode)
+        let out = model.outputShape
+        let temporary = output + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        do {
+            let result = try H5File.create(temporary)
+            try result.write("logits", logits, shape: [out.batch, out.channels, out.height, out.width])
+            result.close()
+            try replaceItem(at: output, with: temporary)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        return out
+    }
+}

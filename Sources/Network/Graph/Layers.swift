@@ -1,0 +1,377 @@
+import Tensors
+
+/// 2D convolution through a `Conv2DKernel` made by the model's factory, so the
+/// reference kernel and fast ones are interchangeable.
+final class ConvLayer: Layer {
+    let name: String
+    let input: Node, output: Node
+    let weight: NamedTensor, bias: NamedTensor?
+    let outChannels: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
+    unowned let store: ParameterStore
+    let makeConv: ENet.ConvFactory
+    private var conv: Conv2DKernel?
+
+    init(name: String, input: Node, output: Node, store: ParameterStore, outChannels: Int, kernel: (Int, Int),
+         stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), bias: Bool, makeConv: @escaping ENet.ConvFactory,
+         inChannels: Int) {
+        self.name = name
+        self.input = input
+        self.output = output
+        self.store = store
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.makeConv = makeConv
+        weight = store.declare("\(name).weight", shape: [outChannels, inChannels, kernel.0, kernel.1])
+        self.bias = bias ? store.declare("\(name).bias", shape: [outChannels]) : nil
+    }
+
+    var inputs: [Node] { [input] }
+
+    func geometry(for shape: TensorShape) -> Conv2DGeometry {
+        Conv2DGeometry(batch: shape.batch, inChannels: shape.channels, outChannels: outChannels,
+                       height: shape.height, width: shape.width, kernel: kernel, stride: stride,
+                       padding: padding, dilation: dilation)
+    }
+
+    func outputShape() throws -> TensorShape {
+        let g = geometry(for: input.shape)
+        return TensorShape(g.batch, g.outChannels, g.outputHeight, g.outputWidth)
+    }
+
+    func prepare(_ context: PassContext) throws {
+        let g = geometry(for: input.shape)
+        if conv?.geometry != g { conv = try makeConv(g) }
+        if input.consumers > 1 { context.reserveScratch(input.shape.count) }
+    }
+
+    func forward(_ context: PassContext) throws {
+        try conv!.forward(input: input.value, weight: store.values(weight), bias: bias.map { store.values($0) },
+                          output: output.value)
+    }
+
+    func backward(_ context: PassContext) throws {
+        // The kernel overwrites gradInput: write straight into the input's gradient when
+        // this layer is its only reader, else into scratch and add.
+        let direct = input.consumers == 1
+        let gradInput = input.needsGradient ? (direct ? input.grad : context.scratch) : nil
+        try conv!.backward(input: input.value, weight: store.values(weight), gradOutput: output.grad,
+                           gradInput: gradInput, gradWeight: store.gradient(weight),
+                           gradBias: bias.map { store.gradient($0) })
+        if input.needsGradient && !direct {
+            ChannelOps.addInPlace(input.grad, context.scratch, count: input.shape.count)
+        }
+    }
+}
+
+/// BatchNorm2d: batch statistics in training, running statistics in inference.
+final class BatchNormLayer: Layer {
+    let input: Node, output: Node
+    let weight: NamedTensor, bias: NamedTensor, runningMean: NamedTensor, runningVar: NamedTensor
+    unowned let store: ParameterStore
+    private var savedMean: [Float], savedInvStd: [Float]
+    /// Whether the last forward used batch statistics (backward must match it).
+    private var trained = false
+
+    init(name: String, input: Node, output: Node, channels: Int, store: ParameterStore) {
+        self.input = input
+        self.output = output
+        self.store = store
+        weight = store.declare("\(name).weight", shape: [channels])
+        bias = store.declare("\(name).bias", shape: [channels])
+        runningMean = store.declare("\(name).running_mean", shape: [channels], role: .runningStatistic)
+        runningVar = store.declare("\(name).running_var", shape: [channels], role: .runningStatistic)
+        savedMean = [Float](repeating: 0, count: channels)
+        savedInvStd = [Float](repeating: 0, count: channels)
+    }
+
+    var inputs: [Node] { [input] }
+    func outputShape() throws -> TensorShape { input.shape }
+
+    func forward(_ context: PassContext) throws {
+        trained = context.training
+        if context.training {
+            BatchNorm.forwardTraining(input: input.value, output: output.value, shape: input.shape,
+                                      weight: store.values(weight), bias: store.values(bias),
+                                      runningMean: store.values(runningMean), runningVar: store.values(runningVar),
+                                      savedMean: &savedMean, savedInvStd: &savedInvStd)
+        } else {
+            BatchNorm.forwardInference(input: input.value, output: output.value, shape: input.shape,
+                                       weight: store.values(weight), bias: store.values(bias),
+                                       runningMean: store.values(runningMean), runningVar: store.values(runningVar))
+        }
+    }
+
+    func backward(_ context: PassContext) throws {
+        if trained {
+            BatchNorm.backwardTraining(input: input.value, gradOutput: output.grad, gradInput: input.gradIfNeeded,
+                                       shape: input.shape, weight: store.values(weight),
+                                       savedMean: savedMean, savedInvStd: savedInvStd,
+                                       gradWeight: store.gradient(weight), gradBias: store.gradient(bias))
+        } else {
+            BatchNorm.backwardInference(input: input.value, gradOutput: output.grad, gradInput: input.gradIfNeeded,
+                                        shape: input.shape, weight: store.values(weight),
+                                        runningMean: store.values(runningMean), runningVar: store.values(runningVar),
+                                        gradWeight: store.gradient(weight), gradBias: store.gradient(bias))
+        }
+    }
+}
+
+/// PReLU with one slope.
+final class PReLULayer: Layer {
+    let input: Node, output: Node
+    let slope: NamedTensor
+    unowned let store: ParameterStore
+
+    init(slope: NamedTensor, input: Node, output: Node, store: ParameterStore) {
+        self.slope = slope
+        self.input = input
+        self.output = output
+        self.store = store
+    }
+
+    var inputs: [Node] { [input] }
+    func outputShape() throws -> TensorShape { input.shape }
+
+    func forward(_ context: PassContext) throws {
+        PReLU.forward(input: input.value, output: output.value, count: input.shape.count,
+                      slope: store.values(slope).pointee)
+    }
+
+    func backward(_ context: PassContext) throws {
+        PReLU.backward(input: input.value, gradOutput: output.grad, gradInput: input.gradIfNeeded,
+                       count: input.shape.count, slope: store.values(slope).pointee,
+                       gradSlope: store.gradient(slope))
+    }
+}
+
+/// 2x2 max-pool keeping its indices for a later unpool.
+final class MaxPoolLayer: Layer {
+    let input: Node, output: Node
+    private(set) var indices: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
+    private var capacity = 1
+
+    init(input: Node, output: Node) {
+        self.input = input
+        self.output = output
+    }
+
+    deinit { indices.deallocate() }
+
+    var inputs: [Node] { [input] }
+
+    func outputShape() throws -> TensorShape {
+        let s = input.shape
+        return TensorShape(s.batch, s.channels, s.height / 2, s.width / 2)
+    }
+
+    func prepare(_ context: PassContext) throws {
+        guard output.shape.count > capacity else { return }
+        indices.deallocate()
+        capacity = output.shape.count
+        indices = .allocate(capacity: capacity)
+    }
+
+    func forward(_ context: PassContext) throws {
+        MaxPool2x2.forward(input: input.value, shape: input.shape, output: output.value, indices: indices)
+    }
+
+    func backward(_ context: PassContext) throws {
+        guard let dx = input.gradIfNeeded else { return }
+        MaxPool2x2.backward(gradOutput: output.grad, indices: indices, outputShape: output.shape, gradInput: dx)
+    }
+}
+
+/// 2x2 max-unpool with the indices of an earlier pool.
+final class MaxUnpoolLayer: Layer {
+    let input: Node, output: Node
+    let pool: MaxPoolLayer
+
+    init(input: Node, pool: MaxPoolLayer, output: Node) {
+        self.input = input
+        self.pool = pool
+        self.output = output
+    }
+
+    var inputs: [Node] { [input] }
+
+    func outputShape() throws -> TensorShape {
+        guard input.shape == pool.output.shape else {
+            throw NetworkError.invalidGraph("unpool input \(input.shape) does not match pool output \(pool.output.shape)")
+        }
+        return TensorShape(input.shape.batch, input.shape.channels, pool.input.shape.height, pool.input.shape.width)
+    }
+
+    func forward(_ context: PassContext) throws {
+        MaxUnpool2x2.forward(input: input.value, indices: pool.indices, shape: input.shape, output: output.value)
+    }
+
+    func backward(_ context: PassContext) throws {
+        guard let dx = input.gradIfNeeded else { return }
+        MaxUnpool2x2.backward(gradOutput: output.grad, indices: pool.indices, shape: input.shape, gradInput: dx)
+    }
+}
+
+/// Zero-padding of channels up to `channels`.
+final class ChannelPadLayer: Layer {
+    let input: Node, output: Node
+    let channels: Int
+
+    init(input: Node, channels: Int, output: Node) {
+        self.input = input
+        self.channels = channels
+        self.output = output
+    }
+
+    var inputs: [Node] { [input] }
+
+    func outputShape() throws -> TensorShape {
+        var s = input.shape
+        s.channels = channels
+        return s
+    }
+
+    func forward(_ context: PassContext) throws {
+        ChannelOps.padForward(input: input.value, shape: input.shape, outChannels: channels, output: output.value)
+    }
+
+    func backward(_ context: PassContext) throws {
+        guard let dx = input.gradIfNeeded else { return }
+        ChannelOps.padBackward(gradOutput: output.grad, shape: input.shape, outChannels: channels, gradInput: dx)
+    }
+}
+
+/// Channel concatenation of two nodes.
+final class ConcatLayer: Layer {
+    let a: Node, b: Node, output: Node
+
+    init(_ a: Node, _ b: Node, output: Node) {
+        self.a = a
+        self.b = b
+        self.output = output
+    }
+
+    var inputs: [Node] { [a, b] }
+
+    func outputShape() throws -> TensorShape {
+        guard a.shape.batch == b.shape.batch, a.shape.plane == b.shape.plane, a.shape.height == b.shape.height else {
+            throw NetworkError.invalidGraph("cannot concatenate \(a.shape) and \(b.shape)")
+        }
+        var s = a.shape
+        s.channels += b.shape.channels
+        return s
+    }
+
+    func forward(_ context: PassContext) throws {
+        ChannelOps.concatForward(a.value, aChannels: a.shape.channels, b.value, bChannels: b.shape.channels,
+                                 batch: a.shape.batch, plane: a.shape.plane, output: output.value)
+    }
+
+    func backward(_ context: PassContext) throws {
+        ChannelOps.concatBackward(gradOutput: output.grad, aChannels: a.shape.channels, bChannels: b.shape.channels,
+                                  batch: a.shape.batch, plane: a.shape.plane,
+                                  gradA: a.gradIfNeeded, gradB: b.gradIfNeeded)
+    }
+}
+
+/// Element-wise sum of two nodes of the same shape.
+final class AddLayer: Layer {
+    let a: Node, b: Node, output: Node
+
+    init(_ a: Node, _ b: Node, output: Node) {
+        self.a = a
+        self.b = b
+        self.output = output
+    }
+
+    var inputs: [Node] { [a, b] }
+
+    func outputShape() throws -> TensorShape {
+        guard a.shape == b.shape else { throw NetworkError.invalidGraph("cannot add \(a.shape) and \(b.shape)") }
+        return a.shape
+    }
+
+    func forward(_ context: PassContext) throws {
+        ChannelOps.addForward(a.value, b.value, count: a.shape.count, output: output.value)
+    }
+
+    func backward(_ context: PassContext) throws {
+        ChannelOps.addBackward(gradOutput: output.grad, count: a.shape.count, gradA: a.gradIfNeeded,
+                               gradB: b.gradIfNeeded)
+    }
+}
+
+/// Element-wise dropout: a fresh seeded mask per training forward; identity otherwise.
+final class DropoutLayer: Layer {
+    let input: Node, output: Node
+    let p: Double
+    private var mask: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    private var capacity = 1
+    private var masked = false
+
+    init(input: Node, p: Double, output: Node) {
+        self.input = input
+        self.p = p
+        self.output = output
+    }
+
+    deinit { mask.deallocate() }
+
+    var inputs: [Node] { [input] }
+    func outputShape() throws -> TensorShape { input.shape }
+
+    func prepare(_ context: PassContext) throws {
+        guard input.shape.count > capacity else { return }
+        mask.deallocate()
+        capacity = input.shape.count
+        mask = .allocate(capacity: capacity)
+    }
+
+    func forward(_ context: PassContext) throws {
+        let count = input.shape.count
+        masked = context.training && context.dropout && p > 0
+        if masked {
+            Dropout.makeMask(mask, count: count, p: p, generator: &context.generator)
+            Dropout.forward(input: input.value, mask: mask, count: count, output: output.value)
+        } else {
+            output.value.update(from: input.value, count: count)
+        }
+    }
+
+    func backward(_ context: PassContext) throws {
+        guard let dx = input.gradIfNeeded else { return }
+        if masked {
+            Dropout.backward(gradOutput: output.grad, mask: mask, count: input.shape.count, gradInput: dx)
+        } else {
+            ChannelOps.addInPlace(dx, output.grad, count: input.shape.count)
+        }
+    }
+}
+
+/// Nearest-neighbour x2 upsampling.
+final class UpsampleLayer: Layer {
+    let input: Node, output: Node
+
+    init(input: Node, output: Node) {
+        self.input = input
+        self.output = output
+    }
+
+    var inputs: [Node] { [input] }
+
+    func outputShape() throws -> TensorShape {
+        let s = input.shape
+        return TensorShape(s.batch, s.channels, 2 * s.height, 2 * s.width)
+    }
+
+    func forward(_ context: PassContext) throws {
+        UpsampleNearest2x.forward(input: input.value, shape: input.shape, output: output.value)
+    }
+
+    func backward(_ context: PassContext) throws {
+        guard let dx = input.gradIfNeeded else { return }
+        UpsampleNearest2x.backward(gradOutput: output.grad, shape: input.shape, gradInput: dx)
+    }
+}
