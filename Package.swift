@@ -32,19 +32,26 @@ let package = Package(
         .target(name: "Cluster", dependencies: ["CMPI"]),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Tensors", dependencies: ["CDNNL"]),
+        // znz: nifticlib's (gzip) file layer, used directly to read raw voxels.
+        .target(name: "PatchStore", dependencies: ["HDF5", "CNIfTI"], swiftSettings: niftiInclude,
+                linkerSettings: [.linkedLibrary("znz")]),
 
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
-            "Cluster", "HDF5", "Tensors", "CNIfTI",
+            "Cluster", "HDF5", "Tensors", "CNIfTI", "PatchStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: niftiInclude),
 
         // A small MPI program the multi-rank tests launch with mpirun.
         .executableTarget(name: "mpi-check", dependencies: ["Cluster"]),
 
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        // Test helpers: locating built products, running processes and mpirun.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "HDF5", "CNIfTI", "TestSupport"],
+                    swiftSettings: niftiInclude),
     ],
     swiftLanguageModes: [.v5]
 )
