@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Tensors", dependencies: ["CDNNL"]),
         // znz: nifticlib's (gzip) file layer, used directly to read raw voxels.
-        .target(name: "PatchStore", dependencies: ["HDF5", "CNIfTI"], swiftSettings: niftiInclude,
+        .target(name: "PatchStore", dependencies: ["HDF5", "CHDF5", "CNIfTI"], swiftSettings: niftiInclude,
                 linkerSettings: [.linkedLibrary("znz")]),
 
         // The command-line tool: thin, every subcommand calls into a library.
