@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
-        .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "HDF5", "CNIfTI", "TestSupport"],
+        .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "HDF5", "CHDF5", "CNIfTI", "TestSupport"],
                     swiftSettings: niftiInclude),
     ],
     swiftLanguageModes: [.v5]
