@@ -4,7 +4,7 @@
 public struct PatchStoreError: Error, CustomStringConvertible, Equatable {
     /// What kind of problem it is (tests match on this; users read `description`).
     public enum Kind: String, Equatable, Sendable {
-        case missingFile, notNIfTI, truncated, notThreeD, nonFinite, unsupportedType
+        case missingFile, notNIfTI, notHDF5, truncated, notThreeD, nonFinite, unsupportedType
         case shapeMismatch, labelOutOfRange, emptyDataset, badInput, badLayout
         case schemaVersion, schemaViolation, writeFailed
     }

@@ -74,7 +74,7 @@ public final class PatchStoreReader {
     static func open(_ path: String) throws -> H5File {
         let file: H5File
         do { file = try H5File.open(path) } catch let e as H5Error {
-            throw PatchStoreError(.missingFile, path: path, e.message)
+            throw PatchStoreError(e.message == "no such file" ? .missingFile : .notHDF5, path: path, e.message)
         }
         guard file.hasAttribute("schema_version"),
               let version = try? file.attribute("schema_version", as: Int.self).first else {

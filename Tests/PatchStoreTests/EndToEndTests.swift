@@ -231,3 +231,32 @@ struct H5DumpOutline {
         }
     }
 }
+
+/// Edge cases of the split.
+final class SmallDatasetTests: XCTestCase {
+    /// One subject: everything in train, val and test empty (stored contiguous), still valid and readable.
+    func testSingleSubjectGivesEmptySplits() throws {
+        let dir = try makeTemporaryDirectory("one")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Fixtures.pairs(in: dir.appendingPathComponent("p"), count: 1)
+        let store = dir.appendingPathComponent("one.h5")
+        try Fixtures.preprocess(.pairs, input: dir.appendingPathComponent("p"), output: store, size: 16)
+        XCTAssertEqual(try StoreValidator.validate(store.path), [])
+        let reader = try PatchStoreReader(path: store.path)
+        XCTAssertEqual(reader.count(.train), 3)
+        XCTAssertEqual(reader.count(.val), 0)
+        XCTAssertEqual(try reader.volumes(.test), [])
+        let summary = try StoreSummary(path: store.path)
+        XCTAssertEqual(summary.splits.map(\.patches), [3, 0, 0])
+        assertStoreError(try reader.patch(.val, 0), .badInput, file: store.path, "out of range")
+    }
+
+    func testInspectOfANonHDF5File() throws {
+        let dir = try makeTemporaryDirectory("nh")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("x.h5")
+        try Data("not hdf5".utf8).write(to: file)
+        assertStoreError(try StoreSummary(path: file.path), .notHDF5, file: file.path, "not an HDF5 file")
+        assertStoreError(try StoreSummary(path: file.path + "nope"), .missingFile, file: file.path + "nope", "no such file")
+    }
+}
