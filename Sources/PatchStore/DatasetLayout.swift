@@ -27,8 +27,8 @@ public enum DatasetLayout {
 
     /// Lists the volumes under `input` for `kind`, in a stable order.
     ///
-    /// - acdc: `patientNNN/patientNNN_frameMM.nii.gz` with `..._gt.nii.gz` (every labelled frame;
-    ///   `Info.cfg` names ED and ES, and real downloads label exactly those).
+    /// - acdc: `patientNNN/patientNNN_frameMM.nii.gz` with `..._gt.nii.gz`: the ED and ES frames
+    ///   named by `Info.cfg` (or, without one, every frame that has a `_gt` file).
     /// - wmh: `<site>/<id>/pre/<MODALITY>.nii.gz` per modality and `<site>/<id>/wmh.nii.gz`.
     /// - pairs: a CSV manifest `image,label[,subject]` (paths relative to the manifest) or a
     ///   directory of `X_image.nii[.gz]` with `X_label.nii[.gz]`.
@@ -67,20 +67,56 @@ public enum DatasetLayout {
         return FileManager.default.fileExists(atPath: path, isDirectory: &d) && d.boolValue
     }
 
+    /// ACDC: with an `Info.cfg`, exactly its ED and ES frames (both must have image and `_gt`
+    /// files); without one, every frame that has a `_gt` file.
     static func acdc(_ root: String) throws -> [VolumeSource] {
         var sources: [VolumeSource] = []
         for patient in try list(root) where patient.hasPrefix("patient") && isDirectory(join(root, patient)) {
             let dir = join(root, patient)
-            for file in try list(dir) {
-                guard let range = file.range(of: "_gt.nii.gz") ?? file.range(of: "_gt.nii"),
-                      range.upperBound == file.endIndex, file.contains("_frame") else { continue }
-                let stem = String(file[..<range.lowerBound])
-                let ext = file.hasSuffix(".gz") ? ".nii.gz" : ".nii"
-                sources.append(VolumeSource(id: stem, subject: patient, imageFiles: [join(dir, stem + ext)],
-                                            labelFile: join(dir, file)))
+            let files = try list(dir)
+            var stems: [String] = []
+            let info = join(dir, "Info.cfg")
+            if FileManager.default.fileExists(atPath: info) {
+                for frame in try acdcFrames(info) where !stems.contains(String(format: "\(patient)_frame%02d", frame)) {
+                    stems.append(String(format: "\(patient)_frame%02d", frame))
+                }
+            } else {
+                stems = files.compactMap { file in
+                    guard file.contains("_frame") else { return nil }
+                    for suffix in ["_gt.nii.gz", "_gt.nii"] where file.hasSuffix(suffix) { return String(file.dropLast(suffix.count)) }
+                    return nil
+                }
+            }
+            for stem in stems {
+                // Either compression works; the name without a file defaults to .nii.gz (then reported missing).
+                let ext = files.contains(stem + "_gt.nii") && !files.contains(stem + "_gt.nii.gz") ? ".nii" : ".nii.gz"
+                let imageExt = files.contains(stem + ".nii") && !files.contains(stem + ".nii.gz") ? ".nii" : ".nii.gz"
+                sources.append(VolumeSource(id: stem, subject: patient, imageFiles: [join(dir, stem + imageExt)],
+                                            labelFile: join(dir, stem + "_gt" + ext)))
             }
         }
         return sources
+    }
+
+    /// The ED and ES frame numbers of an ACDC `Info.cfg` (`ED: 1`, `ES: 12` lines).
+    static func acdcFrames(_ path: String) throws -> [Int] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw PatchStoreError(.badLayout, path: path, "cannot read Info.cfg")
+        }
+        var frames: [String: Int] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, ["ED", "ES"].contains(parts[0]) {
+                guard let n = Int(parts[1]), n >= 0 else {
+                    throw PatchStoreError(.badLayout, path: path, "\(parts[0]) is not a frame number: '\(parts[1])'")
+                }
+                frames[parts[0]] = n
+            }
+        }
+        guard let ed = frames["ED"], let es = frames["ES"] else {
+            throw PatchStoreError(.badLayout, path: path, "Info.cfg lacks an 'ED:' or 'ES:' line")
+        }
+        return [ed, es]
     }
 
     static func wmh(_ root: String, modalities: [String]) throws -> [VolumeSource] {

@@ -161,3 +161,20 @@ final class BadInputTests: XCTestCase {
         XCTAssertTrue(problems.contains { $0.hasPrefix("mime_a [1.0, 2.0, 3.0]") }, "\(problems)")
     }
 }
+
+extension BadInputTests {
+    /// Info.cfg names the frames: a listed frame without its ground truth is an error naming that file.
+    func testACDCInfoFrameWithoutGroundTruth() throws {
+        let acdc = dir.appendingPathComponent("acdc")
+        _ = try Synth.generate(.acdc, to: acdc.path, count: 2, width: 32, slices: 3)
+        let info = try String(contentsOf: acdc.appendingPathComponent("patient001/Info.cfg"))
+        let es = Int(info.split(separator: "\n")[1].dropFirst(4))!
+        let gt = acdc.appendingPathComponent(String(format: "patient001/patient001_frame%02d_gt.nii.gz", es))
+        try FileManager.default.removeItem(at: gt)
+        try assertPreprocessFails(.missingFile, file: gt, "no such file", input: acdc, dataset: .acdc)
+        // A broken Info.cfg is reported too.
+        try "ED: 1\nGroup: NOR\n".write(to: acdc.appendingPathComponent("patient002/Info.cfg"), atomically: true, encoding: .utf8)
+        try assertPreprocessFails(.badLayout, file: acdc.appendingPathComponent("patient002/Info.cfg"), "lacks an 'ED:' or 'ES:' line",
+                                  input: acdc, dataset: .acdc)
+    }
+}
