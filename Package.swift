@@ -42,10 +42,14 @@ let package = Package(
         // PNG figures: canvas, bitmap font, line charts, overlay grids (libpng simplified API).
         .target(name: "Figures", dependencies: ["CPNG"]),
         .target(name: "Network", dependencies: ["Common", "Tensors", "HDF5"], exclude: ["Ops/README.md"]),
+        // NIfTI volumes, synthetic datasets, preprocessing, the HDF5 patch store (schema v1).
+        // znz: nifticlib's (gzip) file layer, used directly to read raw voxels.
+        .target(name: "PatchStore", dependencies: ["Common", "HDF5", "CHDF5", "CNIfTI"], swiftSettings: niftiInclude,
+                linkerSettings: [.linkedLibrary("znz")]),
 
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
-            "Cluster", "HDF5", "Tensors", "Network", "CNIfTI",
+            "Cluster", "HDF5", "Tensors", "Network", "PatchStore", "CNIfTI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: niftiInclude),
 
@@ -64,6 +68,8 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["Figures"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "HDF5", "Tensors"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "HDF5", "CHDF5", "CNIfTI", "TestSupport"],
+                    swiftSettings: niftiInclude),
     ],
     swiftLanguageModes: [.v5]
 )
