@@ -15,6 +15,6 @@ struct SwiftDistTrain: ParsableCommand {
         more ranks than cores).
         """,
         version: programVersion,
-        subcommands: [Doctor.self]
+        subcommands: [Doctor.self, Bench.self]
     )
 }

@@ -34,37 +34,43 @@ final class DNNLConv2DTests: XCTestCase {
                        stride: (stride, stride), padding: pad, dilation: (dilation, dilation))
     }
 
-    /// Runs both kernels on the same random data and checks the tolerances.
+    /// Runs the reference and a `DNNLConv2D` in each of `layouts` on the same random data
+    /// and checks the tolerances.
     func compare(_ name: String, _ g: Conv2DGeometry, bias: Bool, inputGradient: Bool, seed: UInt64,
-                 file: StaticString = #filePath, line: UInt = #line) throws {
+                 layouts: [ConvLayout] = [.any], file: StaticString = #filePath, line: UInt = #line) throws {
         var rng = SeededGenerator(seed: seed)
         let x = randomFloats(g.inputCount, &rng)
         let w = randomFloats(g.weightCount, &rng)
         let b = bias ? randomFloats(g.outChannels, &rng) : nil
         let dy = randomFloats(g.outputCount, &rng)
-        let fast = try DNNLConv2D(g, bias: bias, inputGradient: inputGradient)
-        let got = try runBoth(fast, input: x, weight: w, bias: b, gradOutput: dy, inputGradient: inputGradient)
         let want = try runBoth(ReferenceConv2D(g), input: x, weight: w, bias: b, gradOutput: dy,
-                           inputGradient: inputGradient)
-        let label = "\(name): \(g) [\(fast.layout), \(fast.implementations)]"
-        XCTAssertLessThanOrEqual(relativeError(got.output, want.output), 1e-4, "forward \(label)", file: file, line: line)
-        XCTAssertLessThanOrEqual(relativeError(got.gradWeight, want.gradWeight), 1e-3, "gradWeight \(label)",
-                                 file: file, line: line)
-        if let gi = got.gradInput, let wi = want.gradInput {
-            XCTAssertLessThanOrEqual(relativeError(gi, wi), 1e-3, "gradInput \(label)", file: file, line: line)
+                               inputGradient: inputGradient)
+        for layout in layouts {
+            let fast = try DNNLConv2D(g, bias: bias, inputGradient: inputGradient, layouts: [layout])
+            let got = try runBoth(fast, input: x, weight: w, bias: b, gradOutput: dy, inputGradient: inputGradient)
+            let label = "\(name): \(g) [\(fast.layout), \(fast.implementations)]"
+            XCTAssertLessThanOrEqual(relativeError(got.output, want.output), 1e-4, "forward \(label)",
+                                     file: file, line: line)
+            XCTAssertLessThanOrEqual(relativeError(got.gradWeight, want.gradWeight), 1e-3, "gradWeight \(label)",
+                                     file: file, line: line)
+            if let gi = got.gradInput, let wi = want.gradInput {
+                XCTAssertLessThanOrEqual(relativeError(gi, wi), 1e-3, "gradInput \(label)", file: file, line: line)
+            }
+            if let gb = got.gradBias, let wb = want.gradBias {
+                XCTAssertLessThanOrEqual(relativeError(gb, wb), 1e-3, "gradBias \(label)", file: file, line: line)
+            }
+            // A second call reuses the same memories and primitives: same answers.
+            let again = try runBoth(fast, input: x, weight: w, bias: b, gradOutput: dy, inputGradient: inputGradient)
+            XCTAssertEqual(again.output, got.output, "repeat \(label)", file: file, line: line)
+            XCTAssertEqual(again.gradWeight, got.gradWeight, "repeat \(label)", file: file, line: line)
         }
-        if let gb = got.gradBias, let wb = want.gradBias {
-            XCTAssertLessThanOrEqual(relativeError(gb, wb), 1e-3, "gradBias \(label)", file: file, line: line)
-        }
-        // A second call reuses the same memories and primitives: same answers.
-        let again = try runBoth(fast, input: x, weight: w, bias: b, gradOutput: dy, inputGradient: inputGradient)
-        XCTAssertEqual(again.output, got.output, "repeat \(label)", file: file, line: line)
-        XCTAssertEqual(again.gradWeight, got.gradWeight, "repeat \(label)", file: file, line: line)
     }
 
     func testEveryENetKindMatchesReference() throws {
         for (i, (name, g, bias, inputGradient)) in Self.kinds.enumerated() {
-            try compare(name, g, bias: bias, inputGradient: inputGradient, seed: UInt64(100 + i))
+            // Every layout: `choice: .fastest` may pick any of them.
+            try compare(name, g, bias: bias, inputGradient: inputGradient, seed: UInt64(100 + i),
+                        layouts: ConvLayout.allCases)
         }
     }
 
@@ -81,7 +87,8 @@ final class DNNLConv2DTests: XCTestCase {
                 kernel: (kh, kw), stride: (Int.random(in: 1...2, using: &rng), Int.random(in: 1...2, using: &rng)),
                 padding: (Int.random(in: 0...kh / 2, using: &rng), Int.random(in: 0...kw / 2, using: &rng)),
                 dilation: (dh, dw))
-            try compare("random \(i)", g, bias: Bool.random(using: &rng), inputGradient: true, seed: UInt64(i))
+            try compare("random \(i)", g, bias: Bool.random(using: &rng), inputGradient: true, seed: UInt64(i),
+                        layouts: ConvLayout.allCases)
         }
     }
 
@@ -93,6 +100,21 @@ final class DNNLConv2DTests: XCTestCase {
         try DNNLConv2D(g, bias: true).forward(input: x, weight: w, bias: nil, output: &fast)
         ReferenceConv2D(g).forward(input: x, weight: w, bias: nil, output: &slow)
         XCTAssertLessThanOrEqual(relativeError(fast, slow), 1e-4)
+    }
+
+    func testFastestChoiceMatchesReference() throws {
+        let g = Self.geo(2, 16, 8, 10, 10, (3, 3), pad: (1, 1))
+        var rng = SeededGenerator(seed: 9)
+        let x = randomFloats(g.inputCount, &rng), w = randomFloats(g.weightCount, &rng)
+        let b = randomFloats(g.outChannels, &rng), dy = randomFloats(g.outputCount, &rng)
+        let fast = try DNNLConv2D(g, choice: .fastest)
+        XCTAssertFalse(fast.usesReferenceKernel)
+        let got = try runBoth(fast, input: x, weight: w, bias: b, gradOutput: dy, inputGradient: true)
+        let want = try runBoth(ReferenceConv2D(g), input: x, weight: w, bias: b, gradOutput: dy, inputGradient: true)
+        XCTAssertLessThanOrEqual(relativeError(got.output, want.output), 1e-4)
+        XCTAssertLessThanOrEqual(relativeError(got.gradInput!, want.gradInput!), 1e-3)
+        XCTAssertLessThanOrEqual(relativeError(got.gradWeight, want.gradWeight), 1e-3)
+        XCTAssertLessThanOrEqual(relativeError(got.gradBias!, want.gradBias!), 1e-3)
     }
 
     func testMisuseThrows() throws {
