@@ -15,6 +15,6 @@ struct SwiftDistTrain: ParsableCommand {
         more ranks than cores).
         """,
         version: programVersion,
-        subcommands: [Doctor.self, Synth.self, Preprocess.self, Inspect.self, Model.self]
+        subcommands: [Doctor.self, Synth.self, Preprocess.self, Inspect.self, Model.self, Bench.self]
     )
 }
