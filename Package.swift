@@ -34,7 +34,8 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CDNNL"]),
         // Small shared pieces: seeded RNG, atomic file writes, progress display.
         .target(name: "Common"),
-        .target(name: "Training", dependencies: ["Cluster", "Common", "Losses"]),
+        .target(name: "Training", dependencies: ["Cluster", "Common", "Losses", "Network", "PatchStore", "HDF5"],
+                swiftSettings: niftiInclude),
         // 3D DSC, HD95 (MedPy definition, exact EDT), volume assembly, reports. Pure Swift.
         .target(name: "Evaluation", dependencies: ["Common"]),
         // Pure Swift: the losses and their gradients (no MPI: `global` takes a reduction closure).

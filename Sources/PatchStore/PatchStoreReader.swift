@@ -30,6 +30,8 @@ public final class PatchStoreReader {
     /// (H, W) of every patch.
     public let patchSize: [Int]
     public let sliceSize: Int
+    /// How intensities were normalised (the root attribute, in words).
+    public let normalisation: String
     /// Mime weights a_k, b_k from the train split (NaN where undefined).
     public let mimeA: [Double]
     public let mimeB: [Double]
@@ -56,6 +58,7 @@ public final class PatchStoreReader {
         channelNames = try file.stringAttribute("channel_names")
         patchSize = try file.attribute("patch_size", as: Int.self)
         sliceSize = try file.attribute("slice_size", as: Int.self).first ?? 0
+        normalisation = try file.stringAttribute("normalisation").first ?? ""
         mimeA = try file.read("mime_a", as: Double.self)
         mimeB = try file.read("mime_b", as: Double.self)
         for split in Split.allCases {

@@ -228,7 +228,7 @@ public enum StoreValidator {
         "mime_from_train": { file, s, problems in
             let counts = try file.read("train/class_voxel_counts", as: Int64.self)
             let n = try file.dataset("train/labels").shape.first ?? 0
-            let want = MimeWeights(classVoxelCounts: counts, patches: n, pixelsPerPatch: s["H"]! * s["W"]!)
+            let want = StoredMimeWeights(classVoxelCounts: counts, patches: n, pixelsPerPatch: s["H"]! * s["W"]!)
             let same = { (x: Double, y: Double) in (x.isNaN && y.isNaN) || abs(x - y) <= 1e-9 * max(abs(x), abs(y)) }
             for (name, expected) in [("mime_a", want.a), ("mime_b", want.b)] {
                 let stored = try file.read(name, as: Double.self)

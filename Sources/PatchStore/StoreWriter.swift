@@ -169,7 +169,7 @@ final class StoreWriter {
 
     private func writeMime() throws {
         let n = filled[.train]!, pixels = description.geometry.patch * description.geometry.patch
-        let weights = MimeWeights(classVoxelCounts: counts[.train]!, patches: n, pixelsPerPatch: pixels)
+        let weights = StoredMimeWeights(classVoxelCounts: counts[.train]!, patches: n, pixelsPerPatch: pixels)
         try array("mime_a", weights.a, shape: [classes])
         try array("mime_b", weights.b, shape: [classes])
     }
@@ -203,11 +203,12 @@ final class StoreWriter {
 /// b_k = 1 / (mean over patches of #pixels not of class k).
 /// A class absent from the split gets a_k = NaN (and b_k = NaN if it is everywhere):
 /// the loss must refuse such weights with a clear error rather than divide by zero.
-public struct MimeWeights: Sendable {
-    public var a: [Double]
-    public var b: [Double]
+/// (The loss itself builds `Losses.MimeWeights` from the same counts.)
+struct StoredMimeWeights: Sendable {
+    var a: [Double]
+    var b: [Double]
 
-    public init(classVoxelCounts counts: [Int64], patches: Int, pixelsPerPatch: Int) {
+    init(classVoxelCounts counts: [Int64], patches: Int, pixelsPerPatch: Int) {
         let n = Double(patches), total = Double(patches * pixelsPerPatch)
         a = counts.map { $0 > 0 && n > 0 ? n / Double($0) : .nan }
         b = counts.map { Double($0) < total && n > 0 ? n / (total - Double($0)) : .nan }

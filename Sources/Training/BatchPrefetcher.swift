@@ -79,6 +79,12 @@ public final class BatchPrefetcher {
         return (entry.batch, waited)
     }
 
+    /// Waits for every scheduled read to finish (HDF5 is not thread-safe: nothing
+    /// else may touch it while a read is in flight).
+    public func drain() {
+        queue.sync {}
+    }
+
     /// Returns a batch's buffers for reuse once the step is done with them.
     public func recycle(_ batch: Batch) {
         lock.lock()

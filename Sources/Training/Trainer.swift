@@ -21,7 +21,7 @@ public final class Trainer {
     /// Validation Dice per class, computed collectively (every rank calls it).
     public var validate: () throws -> [Double] = { [] }
     /// Writes a checkpoint (called on every rank; rank 0 writes).
-    public var saveCheckpoint: (_ name: String, _ epoch: Int, _ step: Int) throws -> Void = { _, _, _ in }
+    public var saveCheckpoint: (_ name: String, _ position: TrainingCheckpoint.Position) throws -> Void = { _, _ in }
     /// Receives each epoch's metrics on rank 0.
     public var report: (EpochMetrics) throws -> Void = { _ in }
 
@@ -44,24 +44,33 @@ public final class Trainer {
 
     deinit { accumulated.deallocate() }
 
+    /// Optimizer steps per epoch (before `maxStepsPerEpoch`).
+    public var stepsPerEpoch: Int {
+        settings.maxStepsPerEpoch > 0 ? min(settings.maxStepsPerEpoch, sampler.stepsPerEpoch) : sampler.stepsPerEpoch
+    }
+
     /// Makes every replica start from rank 0's parameters.
     public func broadcastParameters() throws {
         try world.broadcast(model.parameters)
     }
 
-    /// Trains epochs `startEpoch ..< settings.epochs`, from optimizer step `startStep`.
-    /// Returns the last finished epoch and step (earlier than planned when a stop was requested).
+    /// Trains epochs `start.epoch ..< settings.epochs`. Returns where training stopped
+    /// (earlier than planned when a stop was requested).
     @discardableResult
-    public func train(startEpoch: Int = 0, startStep: Int = 0) throws -> (epoch: Int, step: Int, stopped: Bool) {
-        var step = startStep
-        var bestDice = -Double.infinity
+    public func train(from start: TrainingCheckpoint.Position = .start)
+        throws -> (position: TrainingCheckpoint.Position, stopped: Bool) {
+        var step = start.step
+        var bestDice = start.bestDice
+        let startEpoch = start.epoch
         for epoch in startEpoch..<settings.epochs {
             var plan = sampler.batches(epoch: epoch)
             if settings.maxStepsPerEpoch > 0 { plan = Array(plan.prefix(settings.maxStepsPerEpoch)) }
             let outcome = try runEpoch(epoch: epoch, plan: plan, step: &step)
             if outcome.stopped {
-                try saveCheckpoint("last.h5", epoch, step)
-                return (epoch, step, true)
+                // The epoch is incomplete: resuming repeats it from its start with these weights.
+                let position = TrainingCheckpoint.Position(epoch: epoch, step: step, bestDice: bestDice)
+                try saveCheckpoint("last.h5", position)
+                return (position, true)
             }
             let dice = try validate()
             let foreground = dice.count > 1 ? dice.dropFirst().reduce(0, +) / Double(dice.count - 1) : (dice.first ?? 0)
@@ -69,15 +78,15 @@ public final class Trainer {
                 epoch: epoch + 1, step: step, trainLoss: outcome.meanLoss, valDice: dice,
                 valDiceForeground: foreground, imagesPerSecond: outcome.imagesPerSecond,
                 allreduceFraction: outcome.allreduceFraction, dataWaitFraction: outcome.dataWaitFraction,
-                skippedNonFinite: outcome.skipped, learningRate: optimizer.learningRate, seconds: outcome.seconds)
+                skippedNonFinite: outcome.skipped, learningRate: optimizer.rate, seconds: outcome.seconds)
             if world.isRoot { try report(metrics) }
-            try saveCheckpoint("last.h5", epoch + 1, step)
-            if foreground > bestDice {
-                bestDice = foreground
-                try saveCheckpoint("best.h5", epoch + 1, step)
-            }
+            let improved = foreground > bestDice
+            if improved { bestDice = foreground }
+            let position = TrainingCheckpoint.Position(epoch: epoch + 1, step: step, bestDice: bestDice)
+            try saveCheckpoint("last.h5", position)
+            if improved { try saveCheckpoint("best.h5", position) }
         }
-        return (settings.epochs, step, false)
+        return (.init(epoch: settings.epochs, step: step, bestDice: bestDice), false)
     }
 
     struct EpochOutcome {
@@ -139,7 +148,7 @@ public final class Trainer {
                 allreduceSeconds += Date().timeIntervalSince(t0)
                 let scale = 1 / Float((loss.gradientsAreShares ? 1 : world.size) * settings.accumulate)
                 for i in gradients.indices { gradients[i] *= scale }
-                optimizer.step(parameters: model.parameters, gradients: UnsafeBufferPointer(gradients))
+                optimizer.apply(gradients: UnsafeBufferPointer(gradients), to: model.parameters)
                 lossSum += meanLoss
                 finished += 1
             }
@@ -148,6 +157,7 @@ public final class Trainer {
             progress?.update(s + 1, String(format: "loss %.4f", meanLoss))
             if agreement[2] > 0 { stopped = true; break }
         }
+        prefetcher.drain()
         let seconds = Date().timeIntervalSince(start)
         let images = Double(finished + skipped) * Double(settings.batch * settings.accumulate * world.size)
         // Every rank's fractions, averaged, so one slow rank shows.

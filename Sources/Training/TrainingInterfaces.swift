@@ -43,6 +43,7 @@ public protocol TrainingLoss {
 
 /// Updates parameters from averaged gradients (Adam in this program).
 public protocol Optimizer: AnyObject {
-    var learningRate: Double { get set }
-    func step(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>)
+    /// The current learning rate (reported in the metrics).
+    var rate: Double { get }
+    func apply(gradients: UnsafeBufferPointer<Float>, to parameters: UnsafeMutableBufferPointer<Float>)
 }

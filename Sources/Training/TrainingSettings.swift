@@ -28,6 +28,11 @@ public struct TrainingSettings: Codable, Equatable {
     public var maxStepsPerEpoch: Int = 0
     /// Cap on validation volumes (0: all).
     public var maxValidationVolumes: Int = 0
+    /// Explicit Mime weights per class (default: from the store's training statistics).
+    public var mimeA: [Double] = []
+    public var mimeB: [Double] = []
+    /// Continue from `OUT/last.h5`.
+    public var resume = false
 
     public init(store: String, out: String) {
         self.store = store
@@ -44,6 +49,9 @@ public struct TrainingSettings: Codable, Equatable {
         guard eps >= 0 else { throw fail("--eps must be >= 0, got \(eps)") }
         guard ["skip", "abort"].contains(nonfinite) else {
             throw fail("--nonfinite must be skip or abort, got '\(nonfinite)'")
+        }
+        guard mimeA.count == mimeB.count else {
+            throw fail("--mime-a has \(mimeA.count) values and --mime-b \(mimeB.count): give one per class for both")
         }
         guard threads >= 1 else { throw fail("--threads must be at least 1, got \(threads)") }
     }
