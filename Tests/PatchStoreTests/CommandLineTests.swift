@@ -72,3 +72,19 @@ final class CommandLineTests: XCTestCase {
         XCTAssertGreaterThan(result.patchesPerSecond, 0)
     }
 }
+
+extension CommandLineTests {
+    /// On a terminal (a pty from util-linux `script`) progress is a bar redrawn with carriage returns.
+    func testProgressBarOnATerminal() throws {
+        let script = URL(fileURLWithPath: "/usr/bin/script")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: script.path), "util-linux script not installed")
+        let data = dir.appendingPathComponent("acdc").path, store = dir.appendingPathComponent("a.h5").path
+        _ = try Synth.generate(.acdc, to: data, count: 3, width: 32, slices: 3)
+        let command = [Products.executable("swift-dist-train").path, "preprocess", "--dataset", "acdc", "--in", data,
+                       "--out", store, "--size", "32"].joined(separator: " ")
+        let result = try runProcess(script, ["-qec", command, "/dev/null"])
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.contains("\rpreprocess [##############################] 6/6 volumes"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("volumes/s"), result.stdout)
+    }
+}
