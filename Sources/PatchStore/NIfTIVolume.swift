@@ -41,8 +41,9 @@ public final class NIfTIHeader: @unchecked Sendable {
         return all[1...max(Int(all[0]), 1)].map { Int($0) }
     }
 
-    /// Voxel spacing pixdim[1...3] (mm for the datasets used here).
-    public var spacing: [Double] { [nim.pointee.dx, nim.pointee.dy, nim.pointee.dz] }
+    /// Voxel spacing |pixdim[1...3]| (mm for the datasets used here; some writers store negative
+    /// values). nifticlib itself replaces a zero or NaN pixdim by 1 when reading a header.
+    public var spacing: [Double] { [nim.pointee.dx, nim.pointee.dy, nim.pointee.dz].map(abs) }
 
     /// The voxel-to-world transform: the sform when set, else the qform (row-major 4x4).
     public var affine: [[Double]] {

@@ -25,8 +25,6 @@ public struct StoreSummary: Codable, Sendable {
     /// Mime weights from the train split; nil entries are NaN (class absent from train).
     public var mimeA: [Double?]
     public var mimeB: [Double?]
-    /// Violations found by `--validate` (nil when not validated).
-    public var violations: [String]?
 
     /// Reads the summary of the store at `path`.
     public init(path: String) throws {
@@ -73,10 +71,34 @@ public struct StoreSummary: Codable, Sendable {
         for (k, name) in classNames.enumerated() {
             lines.append("  " + pad(name) + " " + num(mimeA[k], "%.4g") + num(mimeB[k], "%.4g"))
         }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// What `inspect` reports: the summary (when the store is readable) and, with validation,
+/// every violation of the specification (even when the summary cannot be read).
+public struct StoreInspection: Codable, Sendable {
+    public var summary: StoreSummary?
+    /// nil when not validated.
+    public var violations: [String]?
+
+    public init(path: String, validate: Bool) throws {
+        guard validate else {
+            summary = try StoreSummary(path: path)
+            return
+        }
+        let problems = try StoreValidator.validate(path)
+        violations = problems
+        // A store with violations may lack what the summary needs; a valid one must summarise.
+        summary = problems.isEmpty ? try StoreSummary(path: path) : try? StoreSummary(path: path)
+    }
+
+    public var text: String {
+        var lines: [String] = summary.map { [$0.text] } ?? []
         if let violations {
-            lines.append("")
-            lines.append(violations.isEmpty ? "valid: no violations of the v\(schemaVersion) specification"
-                                            : "\(violations.count) violation(s):")
+            if !lines.isEmpty { lines.append("") }
+            lines.append(violations.isEmpty ? "valid: no violations of the v\(StoreSpec.currentVersion) specification"
+                                            : "\(violations.count) violation(s) of the v\(StoreSpec.currentVersion) specification:")
             lines += violations.map { "  - \($0)" }
         }
         return lines.joined(separator: "\n")

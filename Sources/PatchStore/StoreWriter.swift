@@ -55,7 +55,9 @@ final class StoreWriter {
         self.description = description
         self.classes = description.classNames.count
         self.totals = patches
-        file = try H5File.create(temp)
+        do { file = try H5File.create(temp) } catch {
+            throw PatchStoreError(.writeFailed, path: output, "cannot create the temporary file \(temp): \(error)")
+        }
         do {
             let c = description.channelNames.count, p = description.geometry.patch
             for split in Split.allCases {

@@ -19,16 +19,15 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         Job.run {
-            var summary = try StoreSummary(path: store)
-            if validate { summary.violations = try StoreValidator.validate(store) }
+            let report = try StoreInspection(path: store, validate: validate)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
-                print(summary.text)
+                print(report.text)
             }
-            if let violations = summary.violations, !violations.isEmpty {
+            if let violations = report.violations, !violations.isEmpty {
                 throw PatchStoreError(.schemaViolation, path: store, "\(violations.count) violation(s) of the patch store specification")
             }
         }

@@ -260,3 +260,26 @@ final class SmallDatasetTests: XCTestCase {
         assertStoreError(try StoreSummary(path: file.path + "nope"), .missingFile, file: file.path + "nope", "no such file")
     }
 }
+
+extension EndToEndTests {
+    /// Parallel loading changes nothing: one worker and three workers write identical stores.
+    func testWorkersDoNotChangeTheStore() throws {
+        _ = try Synth.generate(.acdc, to: url("acdc").path, count: 4, seed: 9, width: 32, slices: 3)
+        for workers in [1, 3] {
+            try Fixtures.preprocess(.acdc, input: url("acdc"), output: url("w\(workers).h5"), size: 24, patch: 16) {
+                $0.workers = workers
+                $0.seed = 4
+            }
+        }
+        let a = try PatchStoreReader(path: url("w1.h5").path), b = try PatchStoreReader(path: url("w3.h5").path)
+        for split in Split.allCases {
+            XCTAssertEqual(try a.volumes(split), try b.volumes(split))
+            XCTAssertEqual(a.count(split), b.count(split))
+            for i in 0..<a.count(split) {
+                let (pa, pb) = (try a.patch(split, i), try b.patch(split, i))
+                XCTAssertEqual(pa.image, pb.image)
+                XCTAssertEqual(pa.label, pb.label)
+            }
+        }
+    }
+}

@@ -125,6 +125,14 @@ final class NIfTITests: XCTestCase {
         assertFails(path("4d.nii"), .notThreeD, "expected a 3D volume")
     }
 
+    /// A negative pixdim gives its magnitude; nifticlib reads a zero or NaN pixdim as 1.
+    func testSpacingIsPositive() throws {
+        var raw = RawNIfTI(dims: [2, 2, 2], floats: [Float](repeating: 0, count: 8))
+        raw.pixdim = [-1.5, 0, .nan]
+        try raw.write(to: dir.appendingPathComponent("odd.nii"))
+        XCTAssertEqual(try NIfTIVolume.read(path("odd.nii")).spacing, [1.5, 1, 1])
+    }
+
     func testNonFinite() throws {
         try RawNIfTI(dims: [2, 2, 1], floats: [1, .nan, 2, .infinity]).write(to: dir.appendingPathComponent("nan.nii"))
         assertFails(path("nan.nii"), .nonFinite, "2 non-finite")
