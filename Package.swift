@@ -50,7 +50,7 @@ let package = Package(
 
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
-            "Cluster", "HDF5", "Tensors", "Network", "PatchStore", "CNIfTI",
+            "Cluster", "HDF5", "Tensors", "Network", "PatchStore", "Training", "CNIfTI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: niftiInclude),
 

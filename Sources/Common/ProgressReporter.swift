@@ -31,9 +31,14 @@ public final class ProgressReporter {
         FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total) \(detail) eta \(Self.format(eta))\u{1B}[K".utf8))
     }
 
-    /// Ends the bar (terminal) and prints the closing line on stdout.
-    public func finish(_ line: String) {
+    /// Erases the bar (on a terminal).
+    public func clear() {
         if isTerminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
+    /// Erases the bar and prints the closing line on stdout.
+    public func finish(_ line: String) {
+        clear()
         print(line)
         fflush(stdout)
     }

@@ -33,6 +33,15 @@ public struct EpochMetrics: Codable, Equatable {
         case seconds
     }
 
+    /// The plain line printed per epoch, PyTorch-log style.
+    public func summaryLine(epochs: Int) -> String {
+        let dice = valDice.map { String(format: "%.3f", $0) }.joined(separator: " ")
+        return String(format: "epoch %d/%d  step %d  loss %.4g  val dice [%@] fg %.3f  %.1f img/s  allreduce %.1f%%  data wait %.1f%%",
+                      epoch, epochs, step, trainLoss, dice, valDiceForeground, imagesPerSecond,
+                      100 * allreduceFraction, 100 * dataWaitFraction)
+            + (skippedNonFinite > 0 ? "  skipped \(skippedNonFinite) non-finite" : "")
+    }
+
     /// The JSON line (sorted keys, no trailing newline).
     public func jsonLine() throws -> String {
         let encoder = JSONEncoder()

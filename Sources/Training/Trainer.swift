@@ -79,7 +79,11 @@ public final class Trainer {
                 valDiceForeground: foreground, imagesPerSecond: outcome.imagesPerSecond,
                 allreduceFraction: outcome.allreduceFraction, dataWaitFraction: outcome.dataWaitFraction,
                 skippedNonFinite: outcome.skipped, learningRate: optimizer.rate, seconds: outcome.seconds)
-            if world.isRoot { try report(metrics) }
+            if world.isRoot {
+                print(metrics.summaryLine(epochs: settings.epochs))
+                fflush(stdout)
+                try report(metrics)
+            }
             let improved = foreground > bestDice
             if improved { bestDice = foreground }
             let position = TrainingCheckpoint.Position(epoch: epoch + 1, step: step, bestDice: bestDice)
@@ -154,7 +158,7 @@ public final class Trainer {
             }
             step += 1
             if settings.checksumEvery > 0, step % settings.checksumEvery == 0 { try verifyReplicas(step: step) }
-            progress?.update(s + 1, String(format: "loss %.4f", meanLoss))
+            progress?.update(s + 1, String(format: "loss %.4g", meanLoss))
             if agreement[2] > 0 { stopped = true; break }
         }
         prefetcher.drain()
@@ -167,10 +171,7 @@ public final class Trainer {
                                    imagesPerSecond: images / max(seconds, 1e-9),
                                    allreduceFraction: fractions[0], dataWaitFraction: fractions[1],
                                    skipped: skipped, seconds: seconds, stopped: stopped)
-        progress?.finish(String(format: "epoch %d/%d  loss %.4f  %.1f img/s  allreduce %.1f%%  data wait %.1f%%%@",
-                                epoch + 1, settings.epochs, outcome.meanLoss, outcome.imagesPerSecond,
-                                100 * outcome.allreduceFraction, 100 * outcome.dataWaitFraction,
-                                skipped > 0 ? "  skipped \(skipped) non-finite" : ""))
+        progress?.clear()
         return outcome
     }
 

@@ -119,11 +119,15 @@ public enum TrainingRun {
         if scope == .global && settings.accumulate > 1 {
             throw TrainingError.invalidSetting("--dice-scope global sums statistics across ranks, not across accumulated micro-batches: use --accumulate 1")
         }
-        // Global scope: every rank's gradient is a share of one loss over the global batch.
-        let globalPixels = Double(settings.batch * world.size * reader.patchSize[0] * reader.patchSize[1])
+        // Mime is a sum over each image's pixels (O(1) per image with these weights, like a Dice),
+        // divided by a count of images that does not depend on the content: the rank's batch,
+        // then averaged over ranks; in the global scope every rank's gradient is a share of one
+        // loss over the global batch instead, and shares are summed.
+        let globalImages = Double(settings.batch * world.size)
+        let globalPixels = globalImages * Double(reader.patchSize[0] * reader.patchSize[1])
         let options = LossOptions(eps: settings.eps, excludeBackground: settings.excludeBackground, diceScope: scope,
                                   reduceStatistics: { try world.allreduceSum(&$0) }, mimeWeights: weights,
-                                  mimeNormalizer: scope == .global ? globalPixels : nil,
+                                  mimeNormalizer: scope == .global ? globalImages : Double(settings.batch),
                                   ceNormalizer: scope == .global ? globalPixels : nil)
         return SegmentationLoss(try Loss(kind, options: options), classes: k)
     }
