@@ -27,6 +27,8 @@ public final class Trainer {
 
     /// Sum of the micro-batches' gradients when accumulating (empty otherwise).
     private let accumulated: UnsafeMutableBufferPointer<Float>
+    /// Every rank's gradients, for the rank-ordered sum (empty for one rank).
+    private let gathered: UnsafeMutableBufferPointer<Float>
 
     public init(settings: TrainingSettings, world: Communicator, model: TrainableModel, optimizer: Optimizer,
                 loss: TrainingLoss, source: PatchSource) throws {
@@ -40,9 +42,13 @@ public final class Trainer {
         sampler = try ShardSampler(count: source.count, rank: world.rank, worldSize: world.size,
                                    batch: settings.batch, accumulate: settings.accumulate, seed: settings.seed)
         accumulated = .allocate(capacity: settings.accumulate > 1 ? model.parameters.count : 0)
+        gathered = .allocate(capacity: world.size > 1 ? model.parameters.count * world.size : 0)
     }
 
-    deinit { accumulated.deallocate() }
+    deinit {
+        accumulated.deallocate()
+        gathered.deallocate()
+    }
 
     /// Optimizer steps per epoch (before `maxStepsPerEpoch`).
     public var stepsPerEpoch: Int {
@@ -148,7 +154,8 @@ public final class Trainer {
             } else {
                 let t0 = Date()
                 let gradients = settings.accumulate > 1 ? accumulated : model.gradients
-                try world.allreduceSum(gradients)
+                // Rank-ordered: reproducible, and equal to one rank accumulating the same micro-batches.
+                try world.allreduceSumInRankOrder(gradients, scratch: gathered)
                 allreduceSeconds += Date().timeIntervalSince(t0)
                 let scale = 1 / Float((loss.gradientsAreShares ? 1 : world.size) * settings.accumulate)
                 for i in gradients.indices { gradients[i] *= scale }
