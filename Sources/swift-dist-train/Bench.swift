@@ -6,7 +6,7 @@ import Tensors
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Microbenchmarks of the compute kernels (use a release build).",
-        subcommands: [Conv.self, BenchIO.self])
+        subcommands: [BenchModel.self, Conv.self, BenchIO.self])
 
     /// `bench conv`: forward + backward of every distinct ENet convolution.
     struct Conv: ParsableCommand {
