@@ -15,6 +15,10 @@
 # 4. logits_eval.h5: enet_torch.py --forward (eval mode, running statistics).
 # 5. logits_train.h5: the same in train mode (batch statistics) with every dropout p set to 0,
 #    which enet_torch.py --forward --train-mode cannot do (its dropout is random).
+# 6. gradients_train.h5: in that train mode, torch autograd's gradients of L = sum(logits * r)
+#    for r ~ N(0, 1) (dataset r, torch seed 5): dataset x_grad (input gradient, full) and, to stay
+#    small, the first (up to) 32 values of every parameter's gradient concatenated in state-dict
+#    order (grad_head), with the parameter names (names) and how many values each has (counts).
 set -eu
 PY=${PY:-$HOME/torch-venv/bin/python}
 REF=${REF:-/work/shared/bench/enet_torch.py}
@@ -72,7 +76,7 @@ PYTHON
 
 "$PY" - "$REF" "$OUT" <<'PYTHON'
 import importlib.util, sys
-import h5py, torch
+import h5py, numpy as np, torch
 ref, out = sys.argv[1:3]
 spec = importlib.util.spec_from_file_location("enet_torch", ref)
 enet = importlib.util.module_from_spec(spec); spec.loader.exec_module(enet)
@@ -86,5 +90,27 @@ with h5py.File(f"{out}/input.h5") as f:
     x = torch.from_numpy(f["x"][...])
 with torch.no_grad():
     enet.save_h5(f"{out}/logits_train.h5", {"logits": model(x)})
+
+# Gradients of L = sum(logits * r), same weights and mode (fresh model: running stats unchanged).
+model = enet.ENet(1, 4)
+enet.load_weights(model, f"{out}/weights.h5")
+for m in model.modules():
+    if isinstance(m, torch.nn.Dropout):
+        m.p = 0.0
+model.train()
+x.requires_grad_(True)
+logits = model(x)
+r = torch.randn(logits.shape, generator=torch.Generator().manual_seed(5))
+(logits.double() * r.double()).sum().backward()
+names, counts, heads = [], [], []
+for name, p in model.named_parameters():
+    g = p.grad.detach().reshape(-1)[:32]
+    names.append(name); counts.append(g.numel()); heads.append(g)
+with h5py.File(f"{out}/gradients_train.h5", "w") as f:
+    f.create_dataset("r", data=r.numpy())
+    f.create_dataset("x_grad", data=x.grad.numpy())
+    f.create_dataset("grad_head", data=torch.cat(heads).numpy())
+    f.create_dataset("counts", data=np.array(counts, dtype=np.int64))
+    f.create_dataset("names", data=np.array(names, dtype=h5py.string_dtype()))
 PYTHON
 ls -l "$OUT"
