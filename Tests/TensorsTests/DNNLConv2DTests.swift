@@ -117,6 +117,39 @@ final class DNNLConv2DTests: XCTestCase {
         XCTAssertLessThanOrEqual(relativeError(got.gradBias!, want.gradBias!), 1e-3)
     }
 
+    /// Kernels share the context's workspace: a kernel created later grows (moves) it,
+    /// and another kernel's data lands in the bytes (and layout padding) of the first
+    /// between its calls. Neither may change the first kernel's answers.
+    func testKernelsSharingTheWorkspaceStayCorrect() throws {
+        let context = try DNNLContext()
+        let small = Self.geo(2, 4, 4, 6, 6, (3, 3), pad: (1, 1)) // 4 channels: padded to 16 when blocked
+        let big = Self.geo(2, 32, 32, 8, 8, (3, 3), pad: (1, 1))
+        var rng = SeededGenerator(seed: 11)
+        func data(_ g: Conv2DGeometry) -> (x: [Float], w: [Float], b: [Float], dy: [Float]) {
+            (randomFloats(g.inputCount, &rng), randomFloats(g.weightCount, &rng), randomFloats(g.outChannels, &rng),
+             randomFloats(g.outputCount, &rng))
+        }
+        let (sd, bd) = (data(small), data(big))
+        let want = try runBoth(ReferenceConv2D(small), input: sd.x, weight: sd.w, bias: sd.b, gradOutput: sd.dy,
+                               inputGradient: true)
+        func check(_ kernel: DNNLConv2D, _ label: String) throws {
+            let got = try runBoth(kernel, input: sd.x, weight: sd.w, bias: sd.b, gradOutput: sd.dy, inputGradient: true)
+            XCTAssertLessThanOrEqual(relativeError(got.output, want.output), 1e-4, label)
+            XCTAssertLessThanOrEqual(relativeError(got.gradInput!, want.gradInput!), 1e-3, label)
+            XCTAssertLessThanOrEqual(relativeError(got.gradWeight, want.gradWeight), 1e-3, label)
+        }
+        let a = try DNNLConv2D(small, layouts: [.any], context: context)
+        XCTAssertGreaterThan(a.workspaceBytes, 0, "the test needs reorders")
+        try check(a, "alone")
+        let before = context.workspaceBytes
+        let b = try DNNLConv2D(big, layouts: [.any], context: context)
+        XCTAssertGreaterThan(context.workspaceBytes, before, "the big kernel grows the workspace")
+        _ = try runBoth(b, input: bd.x, weight: bd.w, bias: bd.b, gradOutput: bd.dy, inputGradient: true)
+        try check(a, "after the workspace moved")
+        _ = try runBoth(b, input: bd.x, weight: bd.w, bias: bd.b, gradOutput: bd.dy, inputGradient: true)
+        try check(a, "after another kernel overwrote the workspace")
+    }
+
     func testMisuseThrows() throws {
         let g = Self.geo(1, 4, 4, 4, 4, (1, 1))
         let x = [Float](repeating: 1, count: g.inputCount), w = [Float](repeating: 1, count: g.weightCount)
