@@ -170,11 +170,30 @@ final class DNNLConv2DTests: XCTestCase {
         }
     }
 
-    func testENetHas91Convolutions() {
-        let all = ENetConvolutions.all(size: 256, batch: 8)
-        XCTAssertEqual(all.count, 91)
+    /// The convolution list against the PyTorch reference: names in registration order,
+    /// forward FLOPs and conv parameters. Numbers from /root/torch-venv/bin/python with
+    /// bench/enet_torch.py: `[n for n, c in ENet(1, 4).named_modules() if isinstance(c, Conv2d)]`,
+    /// forward hooks summing 2 * out.numel() * in_channels * kh * kw on a 1x1x256x256 input,
+    /// and the sum of the convs' weight + bias sizes.
+    func testENetConvolutionsMatchPyTorchReference() {
+        let torchNames = """
+            initial.conv b1_0.conv0 b1_0.conv1 b1_0.conv2 b1_1.conv0 b1_1.conv1 b1_1.conv2 b1_2.conv0 b1_2.conv1 \
+            b1_2.conv2 b1_3.conv0 b1_3.conv1 b1_3.conv2 b1_4.conv0 b1_4.conv1 b1_4.conv2 b2_0.conv0 b2_0.conv1 \
+            b2_0.conv2 b2_1.conv0 b2_1.conv1 b2_1.conv2 b2_2.conv0 b2_2.conv1 b2_2.conv2 b2_3.conv0 b2_3.conv1a \
+            b2_3.conv1b b2_3.conv2 b2_4.conv0 b2_4.conv1 b2_4.conv2 b2_5.conv0 b2_5.conv1 b2_5.conv2 b2_6.conv0 \
+            b2_6.conv1 b2_6.conv2 b2_7.conv0 b2_7.conv1a b2_7.conv1b b2_7.conv2 b2_8.conv0 b2_8.conv1 b2_8.conv2 \
+            b3_1.conv0 b3_1.conv1 b3_1.conv2 b3_2.conv0 b3_2.conv1 b3_2.conv2 b3_3.conv0 b3_3.conv1a b3_3.conv1b \
+            b3_3.conv2 b3_4.conv0 b3_4.conv1 b3_4.conv2 b3_5.conv0 b3_5.conv1 b3_5.conv2 b3_6.conv0 b3_6.conv1 \
+            b3_6.conv2 b3_7.conv0 b3_7.conv1a b3_7.conv1b b3_7.conv2 b3_8.conv0 b3_8.conv1 b3_8.conv2 b3_8.shortcut \
+            up4_0.conv0 up4_0.conv1 up4_0.conv2 b4_1.conv0 b4_1.conv1 b4_1.conv2 b4_2.conv0 b4_2.conv1 b4_2.conv2 \
+            b4_2.shortcut.conv up5_0.conv0 up5_0.conv1 up5_0.conv2 b5_1.conv0 b5_1.conv1 b5_1.conv2 head.conv0 \
+            head.conv1 head.out
+            """
+        let all = ENetConvolutions.all(size: 256, batch: 1)
+        XCTAssertEqual(all.map(\.name), torchNames.split(separator: " ").map(String.init))
+        XCTAssertEqual(all.reduce(0) { $0 + $1.geometry.forwardFlops }, 2_082_832_384)
+        XCTAssertEqual(all.reduce(0) { $0 + $1.geometry.weightCount + ($1.bias ? $1.geometry.outChannels : 0) }, 450_170)
         XCTAssertEqual(ENetConvolutions.distinct(size: 256, batch: 8).map(\.count).reduce(0, +), 91)
-        XCTAssertEqual(all.first?.geometry.outputHeight, 128)
-        XCTAssertEqual(all.last?.geometry.outputHeight, 256)
+        XCTAssertEqual(all.filter { !$0.inputGradient }.map(\.name), ["initial.conv"])
     }
 }
