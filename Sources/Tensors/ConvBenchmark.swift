@@ -14,6 +14,8 @@ public enum ConvBenchmark {
         /// The same forward + backward without the reorders at the plain edges.
         public var primitivesOnlyMs: Double
         public var reorders: Int
+        /// Bytes of reordered tensors the kernel places in the shared workspace.
+        public var workspaceBytes: Int
         /// Forward + backward GFLOP (backward data only where the input gradient is needed).
         public var gflop: Double
     }
@@ -26,7 +28,7 @@ public enum ConvBenchmark {
         public var batch: Int
         public var threads: Int
         public var steps: Int
-        /// The layouts offered to each kernel and how it chose (`first` or `fastest`).
+        /// The layouts offered to each kernel and how it chose (`LayoutChoice`).
         public var layouts: [String]
         public var choice: String
         public var convolutions: Int
@@ -40,6 +42,10 @@ public enum ConvBenchmark {
         public var reorderMs: Double
         public var gflopPerStep: Double
         public var gflops: Double
+        /// The shared workspace (the largest kernel's), and what one buffer set per
+        /// ENet layer would take without sharing, in MB.
+        public var workspaceMB: Double
+        public var unsharedWorkspaceMB: Double
         /// What architecture.md quotes for comparison: all primitives (not only convolutions)
         /// of one step, summed in isolation, ~790 ms at 1 thread and ~425 ms at 2; convolutions 74 %.
         public var referenceAllPrimitivesMs: Double?
@@ -55,7 +61,7 @@ public enum ConvBenchmark {
     public static func run(size: Int, batch: Int, threads: Int, steps: Int = 5, warmup: Int = 2,
                            inChannels: Int = 1, classes: Int = 4,
                            layouts: [ConvLayout] = ConvLayout.allCases,
-                           choice: LayoutChoice = .first) throws -> Report {
+                           choice: LayoutChoice = .heuristic) throws -> Report {
         Threads.set(threads)
         var layers: [Layer] = []
         for (layer, count) in ENetConvolutions.distinct(size: size, batch: batch, inChannels: inChannels,
@@ -69,11 +75,13 @@ public enum ConvBenchmark {
         let reference: [Int: Double] = [1: 790, 2: 425]
         let step = forward + backward
         return Report(size: size, batch: batch, threads: Threads.count, steps: steps,
-                      layouts: layouts.map(\.rawValue), choice: choice == .fastest ? "fastest" : "first",
+                      layouts: layouts.map(\.rawValue), choice: "\(choice)",
                       convolutions: layers.reduce(0) { $0 + $1.count }, distinct: layers.count,
                       forwardMs: rounded(forward), backwardMs: rounded(backward), stepMs: rounded(step),
                       primitivesOnlyMs: rounded(primitives), reorderMs: rounded(step - primitives),
                       gflopPerStep: rounded(gflop), gflops: rounded(gflop / (step / 1000)),
+                      workspaceMB: rounded(Double(layers.map(\.workspaceBytes).max() ?? 0) / 1e6),
+                      unsharedWorkspaceMB: rounded(Double(layers.reduce(0) { $0 + $1.workspaceBytes * $1.count }) / 1e6),
                       referenceAllPrimitivesMs: size == 256 && batch == 8 ? reference[threads] : nil,
                       referenceConvolutionsMs: size == 256 && batch == 8 ? reference[threads].map { rounded($0 * 0.74) } : nil,
                       layers: layers)
@@ -121,7 +129,7 @@ public enum ConvBenchmark {
         return Layer(name: layer.name, geometry: g.description, count: count, layout: kernel.layout.rawValue,
                      implementations: kernel.implementations, forwardMs: rounded(median(forward)),
                      backwardMs: rounded(median(backward)), primitivesOnlyMs: rounded(median(primitives)),
-                     reorders: kernel.reordersPerStep, gflop: rounded(Double(g.forwardFlops) * passes / 1e9))
+                     reorders: kernel.reordersPerStep, workspaceBytes: kernel.workspaceBytes, gflop: rounded(Double(g.forwardFlops) * passes / 1e9))
     }
 
     private static func milliseconds(_ d: Duration) -> Double {

@@ -2,8 +2,8 @@ import CDNNL
 
 // Building blocks for kernels that create their oneDNN primitives once and then
 // execute them many times without allocating: primitive descriptors with
-// queries, primitives with a fixed argument list, and memories that view a
-// caller's buffer.
+// queries, primitives with a fixed argument list, memories that view a
+// caller's buffer or a workspace, and reorders at plain-layout edges.
 
 /// A oneDNN primitive descriptor: what an operation will run as, before the primitive exists.
 final class PrimitiveDescriptor {
@@ -74,22 +74,12 @@ final class BoundPrimitive {
     }
 }
 
-/// A oneDNN memory object, either owning a buffer oneDNN allocated or viewing
-/// a buffer that belongs to the caller (`point(to:)` before each use).
+/// A oneDNN memory object with no buffer of its own: it views whatever
+/// `point(to:)` gives it (the caller's buffer or a place in a workspace).
 final class MemoryView {
     let handle: dnnl_memory_t
     let descriptor: dnnl_memory_desc_t
 
-    /// A memory with its own buffer, allocated once by oneDNN.
-    init(owning descriptor: dnnl_memory_desc_t, engine: Engine) throws {
-        var desc = descriptor
-        var memory: dnnl_memory_t?
-        try check("dnnl_memory_create", dnnl_memory_create(&memory, &desc, engine.handle, cdnnl_memory_allocate()))
-        handle = memory!
-        self.descriptor = descriptor
-    }
-
-    /// A memory with no buffer yet: it views whatever `point(to:)` gives it.
     init(viewing descriptor: dnnl_memory_desc_t, engine: Engine) throws {
         var desc = descriptor
         var memory: dnnl_memory_t?
@@ -100,23 +90,10 @@ final class MemoryView {
 
     deinit { dnnl_memory_destroy(handle) }
 
-    /// Makes the memory view `pointer` (the caller keeps it alive while primitives run).
+    /// Makes the memory view `pointer` (the owner keeps it alive while primitives run).
     @inline(__always)
     func point(to pointer: UnsafeRawPointer) throws {
         try check("dnnl_memory_set_data_handle", dnnl_memory_set_data_handle(handle, UnsafeMutableRawPointer(mutating: pointer)))
-    }
-
-    /// The buffer's size in floats.
-    var capacity: Int {
-        var desc = descriptor
-        return dnnl_memory_desc_get_size(&desc) / MemoryLayout<Float>.size
-    }
-
-    /// The buffer as floats.
-    var floats: UnsafeMutablePointer<Float> {
-        var pointer: UnsafeMutableRawPointer?
-        dnnl_memory_get_data_handle(handle, &pointer)
-        return pointer!.assumingMemoryBound(to: Float.self)
     }
 }
 
@@ -135,17 +112,21 @@ func sameLayout(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
 }
 
 /// One tensor argument of a primitive as the caller sees it: a plain buffer.
-/// When the primitive chose another layout, the edge owns a memory in that
-/// layout and a reorder between the two; otherwise the primitive reads or
-/// writes the caller's buffer directly.
+/// When the primitive chose another layout, the edge has a memory in that
+/// layout (placed in a workspace at `offset`, see `attach`) and a reorder
+/// between the two; otherwise the primitive reads or writes the caller's buffer
+/// directly.
 final class PlainEdge {
     enum Direction { case input, output }
 
     /// Views the caller's plain buffer.
     let plain: MemoryView
-    /// What the primitive reads or writes: `plain` itself, or a buffer in its layout.
+    /// What the primitive reads or writes: `plain` itself, or a view into the workspace.
     let inner: MemoryView
     private let reorder: BoundPrimitive?
+    /// Where `inner` lives in the workspace, and how many bytes it takes there.
+    var offset = 0
+    let workspaceBytes: Int
 
     init(plain plainDesc: dnnl_memory_desc_t, inner innerDesc: dnnl_memory_desc_t, _ direction: Direction,
          engine: Engine) throws {
@@ -153,8 +134,11 @@ final class PlainEdge {
         if sameLayout(plainDesc, innerDesc) {
             inner = plain
             reorder = nil
+            workspaceBytes = 0
         } else {
-            inner = try MemoryView(owning: innerDesc, engine: engine)
+            inner = try MemoryView(viewing: innerDesc, engine: engine)
+            var desc = innerDesc
+            workspaceBytes = (dnnl_memory_desc_get_size(&desc) + 63) / 64 * 64
             switch direction {
             case .input:
                 let pd = try PrimitiveDescriptor(reorderFrom: plainDesc, to: innerDesc, engine: engine)
@@ -168,6 +152,13 @@ final class PlainEdge {
 
     /// Whether data moves through a reorder at this edge.
     var reorders: Bool { reorder != nil }
+
+    /// Places the inner memory in the workspace starting at `base`. Primitives
+    /// write their outputs zero-padded, and every inner input is written by its
+    /// reorder within the same call, so other kernels may use the same bytes in between.
+    func attach(to base: UnsafeMutableRawPointer) throws {
+        if reorders { try inner.point(to: base + offset) }
+    }
 
     /// Points the edge at the caller's buffer.
     @inline(__always)

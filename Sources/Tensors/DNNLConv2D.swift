@@ -4,13 +4,18 @@ import CDNNL
 /// weights (+ bias) primitives created once for one geometry, with memory
 /// layouts chosen by oneDNN and reorders from/to the caller's plain NCHW/OIHW
 /// buffers at the edges. Every memory and primitive is allocated in `init`;
-/// `forward` and `backward` allocate nothing.
+/// `forward` and `backward` allocate nothing themselves (oneDNN's
+/// `dnnl_primitive_execute` makes a few small heap allocations for its argument
+/// map, ~4 per primitive run, measured with a malloc-counting LD_PRELOAD). The tensors in oneDNN's layouts
+/// live in the context's shared workspace, and no state is kept between calls:
+/// layers with the same geometry can share one kernel.
 ///
 /// Layout choice: oneDNN 2.6 falls back to its slow reference kernels for some
 /// shapes under `format_tag_any` (3x3 with 4 or 8 channels, dilation 16 at
 /// 32x32). `init` therefore tries activation layouts in the order of
-/// `ConvLayout.allCases` and keeps the first (or, with `choice: .fastest`, the
-/// fastest) whose primitives are all JIT kernels (see `implementations`).
+/// `ConvLayout.allCases`, `ConvLayout.preferred(for:)` first, and keeps the
+/// first (or, with `choice: .fastest`, the fastest) whose primitives are all
+/// JIT kernels (see `implementations`).
 public final class DNNLConv2D: Conv2DKernel {
     public let geometry: Conv2DGeometry
     /// Whether the primitives include a bias (forward with `bias: nil` then adds zeros).
@@ -23,7 +28,13 @@ public final class DNNLConv2D: Conv2DKernel {
     /// `backwardData`, `backwardWeights` (e.g. `brgconv:avx512_core`, `ref:any`).
     public let implementations: [String: String]
 
+    /// Bytes of the context's workspace this kernel uses for reordered tensors.
+    public let workspaceBytes: Int
+
+    private let context: DNNLContext
     private let stream: Stream
+    private let workspaceEdges: [PlainEdge]
+    private var workspaceGeneration = -1
     // forward
     private let source: PlainEdge
     private let weights: PlainEdge
@@ -53,9 +64,13 @@ public final class DNNLConv2D: Conv2DKernel {
     ///   - layouts: activation layouts to consider, in order.
     ///   - choice: how to pick among the layouts whose primitives are all JIT kernels.
     public convenience init(_ geometry: Conv2DGeometry, bias: Bool = true, inputGradient: Bool = true,
-                            layouts: [ConvLayout] = ConvLayout.allCases, choice: LayoutChoice = .first,
+                            layouts: [ConvLayout] = ConvLayout.allCases, choice: LayoutChoice = .heuristic,
                             context: DNNLContext? = nil) throws {
         let context = try context ?? DNNLContext.shared()
+        var layouts = layouts
+        if choice == .heuristic, let preferred = ConvLayout.preferred(for: geometry), layouts.contains(preferred) {
+            layouts = [preferred] + layouts.filter { $0 != preferred }
+        }
         let plans = try ConvPlan.candidates(geometry, bias: bias, inputGradient: inputGradient, layouts: layouts,
                                             all: choice == .fastest, engine: context.engine)
         var plan = plans[0]
@@ -78,6 +93,7 @@ public final class DNNLConv2D: Conv2DKernel {
         self.geometry = geometry
         hasBias = bias
         computesInputGradient = inputGradient
+        self.context = context
         stream = context.stream
         layout = plan.layout
         implementations = plan.implementations
@@ -133,6 +149,20 @@ public final class DNNLConv2D: Conv2DKernel {
         if bias { weightsArgs.append((DNNL_ARG_DIFF_BIAS, gradBias)) }
         weightsPrimitive = try BoundPrimitive(w, weightsArgs)
 
+        // Every reordered tensor of one forward + backward gets its own bytes in the workspace.
+        var edges = [source, weights, destination]
+        if let dataGradOutput, let dataWeights, let gradSource { edges += [dataGradOutput, dataWeights, gradSource] }
+        edges += [weightsSource, gradWeights]
+        if !sharesGradOutput { edges.append(weightsGradOutput) }
+        workspaceEdges = edges.filter(\.reorders)
+        var offset = 0
+        for edge in workspaceEdges {
+            edge.offset = offset
+            offset += edge.workspaceBytes
+        }
+        workspaceBytes = offset
+        context.reserveWorkspace(offset)
+
         zeros = .allocate(capacity: g.outChannels)
         zeros.initialize(repeating: 0, count: g.outChannels)
         discard = .allocate(capacity: g.outChannels)
@@ -150,11 +180,14 @@ public final class DNNLConv2D: Conv2DKernel {
     }
 
     /// How many tensors pass through a reorder per forward + backward (with input gradient).
-    public var reordersPerStep: Int {
-        var edges = [source, weights, destination, weightsSource, gradWeights]
-        if !sharesGradOutput { edges.append(weightsGradOutput) }
-        edges += [dataGradOutput, dataWeights, gradSource].compactMap { $0 }
-        return edges.filter(\.reorders).count
+    public var reordersPerStep: Int { workspaceEdges.count }
+
+    /// Places the reordered tensors in the context's workspace, if it moved since the last call.
+    @inline(__always)
+    private func attachWorkspace() throws {
+        guard workspaceGeneration != context.workspaceGeneration else { return }
+        for edge in workspaceEdges { try edge.attach(to: context.workspace) }
+        workspaceGeneration = context.workspaceGeneration
     }
 
     /// The best of a few forward + backward passes on `scratch`, after one warm-up.
@@ -178,6 +211,7 @@ public final class DNNLConv2D: Conv2DKernel {
     /// (with input gradient, if built) on the same buffers, without the edge reorders.
     /// Compared with a full call it tells what the reorders cost.
     public func rerunPrimitivesOnly() throws {
+        try attachWorkspace()
         try forwardPrimitive.run(on: stream)
         try dataPrimitive?.run(on: stream)
         try weightsPrimitive.run(on: stream)
@@ -187,6 +221,7 @@ public final class DNNLConv2D: Conv2DKernel {
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         output: UnsafeMutablePointer<Float>) throws {
         if bias != nil && !hasBias { throw DNNLConv2DError.biasWithoutBiasPrimitive(geometry) }
+        try attachWorkspace()
         try source.bind(input)
         try weights.bind(weight)
         try self.bias.point(to: bias ?? UnsafePointer(zeros))
@@ -202,6 +237,7 @@ public final class DNNLConv2D: Conv2DKernel {
                          gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>,
                          gradBias: UnsafeMutablePointer<Float>?) throws {
         if gradBias != nil && !hasBias { throw DNNLConv2DError.biasWithoutBiasPrimitive(geometry) }
+        try attachWorkspace()
         var gradOutputReady = false
         if let gradInput {
             guard let dataPrimitive, let dataGradOutput, let dataWeights, let gradSource else {
@@ -232,6 +268,8 @@ public final class DNNLConv2D: Conv2DKernel {
 public enum LayoutChoice: Sendable {
     /// The first in the given order: deterministic, and cheap to create.
     case first
+    /// Like `first`, but `ConvLayout.preferred(for:)` goes first (deterministic too).
+    case heuristic
     /// The fastest forward + backward, timed at creation (a few passes per layout):
     /// on this ENet about 1.5x faster than `first`, but the choice may differ
     /// between runs and machines (and with it the rounding of results).
@@ -263,6 +301,24 @@ public enum ConvLayout: String, CaseIterable, Sendable {
     case nhwc
     case nChw8c
     case nchw
+
+    /// The layout that measured fastest, reorders at the plain edges included, for
+    /// this kind of convolution (oneDNN 2.6, AVX-512, ENet shapes at 256x256, batch 8,
+    /// `bench conv`): `nil` means `any` (oneDNN's blocked `nChw16c`), which wins for
+    /// 16+ channels on both sides. With few channels blocking pads them to 16:
+    /// - 1x1 with fewer than 16 channels on a side: `nchw` (GEMM, no reorders), e.g.
+    ///   the head's 16 -> 4 output conv 27 -> 9 ms;
+    /// - other kernels with at most 16 channels on a side and 32 on the other: `nhwc`,
+    ///   e.g. a 4 -> 4 3x3 at 128x128 14 -> 6 ms;
+    /// - dilation 16: `nhwc` (`any` gets the GEMM path, 9.5 -> 6.8 ms).
+    public static func preferred(for g: Conv2DGeometry) -> ConvLayout? {
+        let fewer = min(g.inChannels, g.outChannels), more = max(g.inChannels, g.outChannels)
+        let pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1
+        if pointwise && fewer < 16 { return .nchw }
+        if !pointwise && fewer <= 16 && more <= 32 { return .nhwc }
+        if g.dilationHeight >= 16 || g.dilationWidth >= 16 { return .nhwc }
+        return nil
+    }
 
     var tag: dnnl_format_tag_t {
         switch self {

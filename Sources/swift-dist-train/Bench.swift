@@ -23,8 +23,8 @@ struct Bench: ParsableCommand {
         var steps = 5
         @Option(help: "Comma-separated activation layouts DNNLConv2D may choose from, in order (any,nhwc,nChw8c,nchw).")
         var layouts = ConvLayout.allCases.map(\.rawValue).joined(separator: ",")
-        @Flag(help: "Let each kernel time its layouts when created and keep the fastest.")
-        var tune = false
+        @Option(help: "How each kernel picks its layout: first (in --layouts order), heuristic, fastest (timed).")
+        var choice = "heuristic"
         @Flag(help: "Include each distinct convolution's timings and oneDNN implementations.")
         var layers = false
 
@@ -42,8 +42,15 @@ struct Bench: ParsableCommand {
                 }
                 return layout
             }
+            let layoutChoice: LayoutChoice
+            switch choice {
+            case "first": layoutChoice = .first
+            case "heuristic": layoutChoice = .heuristic
+            case "fastest": layoutChoice = .fastest
+            default: throw ValidationError("--choice must be first, heuristic or fastest")
+            }
             var report = try ConvBenchmark.run(size: size, batch: batch, threads: threads, steps: steps,
-                                               layouts: choices, choice: tune ? .fastest : .first)
+                                               layouts: choices, choice: layoutChoice)
             if !layers { report.layers = nil }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

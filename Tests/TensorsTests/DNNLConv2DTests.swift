@@ -117,6 +117,39 @@ final class DNNLConv2DTests: XCTestCase {
         XCTAssertLessThanOrEqual(relativeError(got.gradBias!, want.gradBias!), 1e-3)
     }
 
+    /// Kernels share the context's workspace: a kernel created later grows (moves) it,
+    /// and another kernel's data lands in the bytes (and layout padding) of the first
+    /// between its calls. Neither may change the first kernel's answers.
+    func testKernelsSharingTheWorkspaceStayCorrect() throws {
+        let context = try DNNLContext()
+        let small = Self.geo(2, 4, 4, 6, 6, (3, 3), pad: (1, 1)) // 4 channels: padded to 16 when blocked
+        let big = Self.geo(2, 32, 32, 8, 8, (3, 3), pad: (1, 1))
+        var rng = SeededGenerator(seed: 11)
+        func data(_ g: Conv2DGeometry) -> (x: [Float], w: [Float], b: [Float], dy: [Float]) {
+            (randomFloats(g.inputCount, &rng), randomFloats(g.weightCount, &rng), randomFloats(g.outChannels, &rng),
+             randomFloats(g.outputCount, &rng))
+        }
+        let (sd, bd) = (data(small), data(big))
+        let want = try runBoth(ReferenceConv2D(small), input: sd.x, weight: sd.w, bias: sd.b, gradOutput: sd.dy,
+                               inputGradient: true)
+        func check(_ kernel: DNNLConv2D, _ label: String) throws {
+            let got = try runBoth(kernel, input: sd.x, weight: sd.w, bias: sd.b, gradOutput: sd.dy, inputGradient: true)
+            XCTAssertLessThanOrEqual(relativeError(got.output, want.output), 1e-4, label)
+            XCTAssertLessThanOrEqual(relativeError(got.gradInput!, want.gradInput!), 1e-3, label)
+            XCTAssertLessThanOrEqual(relativeError(got.gradWeight, want.gradWeight), 1e-3, label)
+        }
+        let a = try DNNLConv2D(small, layouts: [.any], context: context)
+        XCTAssertGreaterThan(a.workspaceBytes, 0, "the test needs reorders")
+        try check(a, "alone")
+        let before = context.workspaceBytes
+        let b = try DNNLConv2D(big, layouts: [.any], context: context)
+        XCTAssertGreaterThan(context.workspaceBytes, before, "the big kernel grows the workspace")
+        _ = try runBoth(b, input: bd.x, weight: bd.w, bias: bd.b, gradOutput: bd.dy, inputGradient: true)
+        try check(a, "after the workspace moved")
+        _ = try runBoth(b, input: bd.x, weight: bd.w, bias: bd.b, gradOutput: bd.dy, inputGradient: true)
+        try check(a, "after another kernel overwrote the workspace")
+    }
+
     func testMisuseThrows() throws {
         let g = Self.geo(1, 4, 4, 4, 4, (1, 1))
         let x = [Float](repeating: 1, count: g.inputCount), w = [Float](repeating: 1, count: g.weightCount)
@@ -137,11 +170,30 @@ final class DNNLConv2DTests: XCTestCase {
         }
     }
 
-    func testENetHas91Convolutions() {
-        let all = ENetConvolutions.all(size: 256, batch: 8)
-        XCTAssertEqual(all.count, 91)
+    /// The convolution list against the PyTorch reference: names in registration order,
+    /// forward FLOPs and conv parameters. Numbers from /root/torch-venv/bin/python with
+    /// bench/enet_torch.py: `[n for n, c in ENet(1, 4).named_modules() if isinstance(c, Conv2d)]`,
+    /// forward hooks summing 2 * out.numel() * in_channels * kh * kw on a 1x1x256x256 input,
+    /// and the sum of the convs' weight + bias sizes.
+    func testENetConvolutionsMatchPyTorchReference() {
+        let torchNames = """
+            initial.conv b1_0.conv0 b1_0.conv1 b1_0.conv2 b1_1.conv0 b1_1.conv1 b1_1.conv2 b1_2.conv0 b1_2.conv1 \
+            b1_2.conv2 b1_3.conv0 b1_3.conv1 b1_3.conv2 b1_4.conv0 b1_4.conv1 b1_4.conv2 b2_0.conv0 b2_0.conv1 \
+            b2_0.conv2 b2_1.conv0 b2_1.conv1 b2_1.conv2 b2_2.conv0 b2_2.conv1 b2_2.conv2 b2_3.conv0 b2_3.conv1a \
+            b2_3.conv1b b2_3.conv2 b2_4.conv0 b2_4.conv1 b2_4.conv2 b2_5.conv0 b2_5.conv1 b2_5.conv2 b2_6.conv0 \
+            b2_6.conv1 b2_6.conv2 b2_7.conv0 b2_7.conv1a b2_7.conv1b b2_7.conv2 b2_8.conv0 b2_8.conv1 b2_8.conv2 \
+            b3_1.conv0 b3_1.conv1 b3_1.conv2 b3_2.conv0 b3_2.conv1 b3_2.conv2 b3_3.conv0 b3_3.conv1a b3_3.conv1b \
+            b3_3.conv2 b3_4.conv0 b3_4.conv1 b3_4.conv2 b3_5.conv0 b3_5.conv1 b3_5.conv2 b3_6.conv0 b3_6.conv1 \
+            b3_6.conv2 b3_7.conv0 b3_7.conv1a b3_7.conv1b b3_7.conv2 b3_8.conv0 b3_8.conv1 b3_8.conv2 b3_8.shortcut \
+            up4_0.conv0 up4_0.conv1 up4_0.conv2 b4_1.conv0 b4_1.conv1 b4_1.conv2 b4_2.conv0 b4_2.conv1 b4_2.conv2 \
+            b4_2.shortcut.conv up5_0.conv0 up5_0.conv1 up5_0.conv2 b5_1.conv0 b5_1.conv1 b5_1.conv2 head.conv0 \
+            head.conv1 head.out
+            """
+        let all = ENetConvolutions.all(size: 256, batch: 1)
+        XCTAssertEqual(all.map(\.name), torchNames.split(separator: " ").map(String.init))
+        XCTAssertEqual(all.reduce(0) { $0 + $1.geometry.forwardFlops }, 2_082_832_384)
+        XCTAssertEqual(all.reduce(0) { $0 + $1.geometry.weightCount + ($1.bias ? $1.geometry.outChannels : 0) }, 450_170)
         XCTAssertEqual(ENetConvolutions.distinct(size: 256, batch: 8).map(\.count).reduce(0, +), 91)
-        XCTAssertEqual(all.first?.geometry.outputHeight, 128)
-        XCTAssertEqual(all.last?.geometry.outputHeight, 256)
+        XCTAssertEqual(all.filter { !$0.inputGradient }.map(\.name), ["initial.conv"])
     }
 }
