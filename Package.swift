@@ -47,6 +47,9 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        // jobs/ against a real single-node Slurm (scripts/test-slurm); skipped unless
+        // SDT_SLURM_TESTS=1. Launches the built mpi-check and swift-dist-train products.
+        .testTarget(name: "JobsTests"),
     ],
     swiftLanguageModes: [.v5]
 )

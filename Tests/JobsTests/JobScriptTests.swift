@@ -1,0 +1,163 @@
+import Foundation
+import XCTest
+
+struct TimedOut: Error, CustomStringConvertible { var description: String }
+
+/// The jobs/ scripts on the local cluster, with a fake program (FakeProgram) as BIN: what
+/// each rank is started with (subcommand, flags, rank, world size, threads), and the
+/// checkpoint-before-time-limit / requeue / --resume cycle.
+final class JobScriptTests: XCTestCase {
+    private var dir: URL!
+    private var log: URL!
+    private var fake: String!
+
+    override func setUpWithError() throws {
+        try Slurm.requireCluster()
+        dir = try Slurm.temporaryDirectory()
+        log = dir.appendingPathComponent("calls.log")
+        fake = try FakeProgram.install(in: dir)
+    }
+
+    private func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    private func submit(_ script: String, _ options: [String] = [], _ environment: [String: String] = [:],
+                        timeout: Double = 90) throws -> Slurm.Job {
+        try Slurm.submit(script, options, environment: ["BIN": fake, "FAKE_LOG": log.path].merging(environment) { $1 },
+                         outputFile: dir.appendingPathComponent("job.out"), timeout: timeout)
+    }
+
+    func testTrainStartsEveryRankWithTheTrainCommandLine() throws {
+        let out = path("run")
+        let job = try submit("jobs/train.sbatch", [], [
+            "STORE": "/data/s.h5", "LOSS": "gdl", "EPOCHS": "3", "BATCH": "4", "OUT": out,
+            "TRAIN_ARGS": "--lr 1e-3",
+        ])
+        XCTAssertEqual(job.status, 0, job.output)
+        let args = "--store /data/s.h5 --loss gdl --epochs 3 --batch 4 --out \(out) --lr 1e-3"
+        XCTAssertEqual(FakeProgram.calls(in: log), [
+            "doctor rank=0/2 omp=1 restart=0 args=", "doctor rank=1/2 omp=1 restart=0 args=",
+            "train rank=0/2 omp=1 restart=0 args=\(args)", "train rank=1/2 omp=1 restart=0 args=\(args)",
+        ], job.output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/metrics.jsonl"), job.output)
+    }
+
+    func testCpusPerTaskBecomeThreadsPerRank() throws {
+        let job = try submit("jobs/train.sbatch", ["--ntasks=1", "--cpus-per-task=2"], ["OUT": path("run")])
+        XCTAssertEqual(job.status, 0, job.output)
+        let train = FakeProgram.calls(in: log).filter { $0.hasPrefix("train ") }
+        XCTAssertEqual(train.map { $0.components(separatedBy: " args=")[0] }, ["train rank=0/1 omp=2 restart=0"], job.output)
+    }
+
+    func testSingletonWorldIsRefusedBeforeTraining() throws {
+        let job = try submit("jobs/train.sbatch", [], ["OUT": path("run"), "FAKE_SINGLETON": "1"])
+        XCTAssertNotEqual(job.status, 0, job.output)
+        XCTAssertTrue(job.output.contains("error: srun did not start one MPI job of 2 ranks"), job.output)
+        XCTAssertEqual(FakeProgram.calls(in: log).filter { $0.hasPrefix("train ") }, [], job.output)
+    }
+
+    /// USR1 to the batch script (what --signal=B:USR1@120 sends near the time limit): the
+    /// ranks get SIGTERM and checkpoint, the job requeues itself, and the restart resumes.
+    func testTimeLimitSignalCheckpointsRequeuesAndResumes() throws {
+        let out = path("run")
+        let name = "sdt-test-requeue-\(UUID().uuidString.prefix(8))"
+        let submitted = try runCommand("sbatch", ["--parsable", "--job-name=\(name)", "--output=\(path("job.out"))",
+                                           "jobs/train.sbatch"],
+                                environment: ["BIN": fake, "FAKE_LOG": log.path, "OUT": out, "FAKE_WAIT_FOR_TERM": "1",
+                                              "PREFLIGHT": "0"],
+                                in: Slurm.root)
+        XCTAssertEqual(submitted.status, 0, submitted.output)
+        let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? runCommand("scancel", [id]) }
+        try waitFor("both ranks to start training", timeout: 30) {
+            (0..<2).allSatisfy { FileManager.default.fileExists(atPath: "\(out)/started.\($0)") }
+        }
+        XCTAssertEqual(try runCommand("scancel", ["--batch", "--signal=USR1", id]).status, 0)
+        // The requeued job may start again after AuthInfo=cred_expire (10 s on slurm-local).
+        try waitFor("job \(id) to complete after its requeue", timeout: 60) {
+            let state = try runCommand("scontrol", ["show", "job", id]).stdout
+            return state.contains("JobState=COMPLETED") || state.contains("JobState=FAILED")
+        }
+        let state = try runCommand("scontrol", ["show", "job", id]).stdout
+        let output = (try? String(contentsOfFile: path("job.out"), encoding: .utf8)) ?? ""
+        XCTAssertTrue(state.contains("JobState=COMPLETED") && state.contains("Restarts=1"), state + output)
+        let args = "--store data/acdc.h5 --loss mime --epochs 100 --batch 8 --out \(out)"
+        XCTAssertEqual(FakeProgram.calls(in: log), [
+            "checkpointed rank=0", "checkpointed rank=1",
+            "train rank=0/2 omp=1 restart=0 args=\(args)", "train rank=0/2 omp=1 restart=1 args=\(args) --resume",
+            "train rank=1/2 omp=1 restart=0 args=\(args)", "train rank=1/2 omp=1 restart=1 args=\(args) --resume",
+        ], output)
+        XCTAssertTrue(output.contains("checkpoint written; requeueing job \(id) to resume"), output)
+    }
+
+    func testTable1ArrayTrainsTheFourLossesInTheirOwnDirectories() throws {
+        let root = path("table1")
+        let job = try submit("jobs/table1-array.sbatch", [], ["OUT_ROOT": root, "EPOCHS": "2", "PREFLIGHT": "0"],
+                             timeout: 120)
+        XCTAssertEqual(job.status, 0, job.output)
+        let losses = ["dice", "gdl", "mime", "vnet"]
+        let expected = losses.flatMap { loss in
+            (0..<2).map { "train rank=\($0)/2 omp=1 restart=0 args=--store data/acdc.h5 --loss \(loss) --epochs 2 --batch 8 --out \(root)/\(loss)" }
+        }
+        XCTAssertEqual(FakeProgram.calls(in: log), expected.sorted(), job.output)
+        for loss in losses {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(root)/\(loss)/metrics.jsonl"), loss)
+        }
+    }
+
+    /// One node here, so the multi-node script runs with its allocation overridden to 1 node.
+    func testMultinodeScriptRunsTrainOverItsAllocation() throws {
+        let out = path("run")
+        let job = try submit("jobs/train-multinode.sbatch", ["--nodes=1", "--ntasks-per-node=2", "--cpus-per-task=1"],
+                             ["OUT": out, "LOSS": "dice"])
+        XCTAssertEqual(job.status, 0, job.output)
+        let train = FakeProgram.calls(in: log).filter { $0.hasPrefix("train ") }
+        XCTAssertEqual(train, (0..<2).map {
+            "train rank=\($0)/2 omp=1 restart=0 args=--store data/acdc.h5 --loss dice --epochs 100 --batch 8 --out \(out)"
+        }, job.output)
+    }
+
+    func testPreprocessSynthesisesThenPreprocesses() throws {
+        let data = path("acdc"), store = path("stores/acdc.h5")
+        let job = try submit("jobs/preprocess.sbatch", [], ["SYNTH": "1", "DATA": data, "STORE": store])
+        XCTAssertEqual(job.status, 0, job.output)
+        // Calls sort alphabetically: preprocess before synth (the job runs synth first).
+        XCTAssertEqual(FakeProgram.calls(in: log), [
+            "preprocess rank=0/1 omp=2 restart=0 args=--dataset acdc --in \(data) --out \(store)",
+            "synth rank=0/1 omp=2 restart=0 args=--dataset acdc --out \(data)",
+        ], job.output)
+        XCTAssertTrue(job.output.contains("generating the synthetic acdc dataset"), job.output)
+    }
+
+    func testPreprocessWithoutInputFailsClearly() throws {
+        let job = try submit("jobs/preprocess.sbatch", [], ["DATA": path("missing")])
+        XCTAssertNotEqual(job.status, 0, job.output)
+        XCTAssertTrue(job.output.contains("error: input directory \(path("missing")) does not exist"), job.output)
+        XCTAssertEqual(FakeProgram.calls(in: log), [], job.output)
+    }
+
+    func testEvaluateScoresTheRunsBestCheckpoint() throws {
+        let runDir = path("run")
+        try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
+        try Data("weights".utf8).write(to: URL(fileURLWithPath: runDir + "/best.h5"))
+        let job = try submit("jobs/evaluate.sbatch", [], ["RUN": runDir, "STORE": "/data/s.h5"])
+        XCTAssertEqual(job.status, 0, job.output)
+        XCTAssertEqual(FakeProgram.calls(in: log), [
+            "evaluate rank=0/1 omp=2 restart=0 args=--checkpoint \(runDir)/best.h5 --store /data/s.h5 --split test --out \(runDir)/eval-test",
+        ], job.output)
+    }
+
+    func testEvaluateWithoutCheckpointFailsClearly() throws {
+        let job = try submit("jobs/evaluate.sbatch", [], ["RUN": path("no-run")])
+        XCTAssertNotEqual(job.status, 0, job.output)
+        XCTAssertTrue(job.output.contains("error: checkpoint \(path("no-run"))/best.h5 does not exist"), job.output)
+    }
+
+    /// Polls `condition` every 0.2 s; fails the test after `timeout` seconds.
+    private func waitFor(_ what: String, timeout: Double, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try !condition() {
+            if Date() > deadline { throw TimedOut(description: "timed out after \(timeout)s waiting for \(what)") }
+            usleep(200_000)
+        }
+    }
+}
