@@ -20,9 +20,19 @@ final class JobScriptTests: XCTestCase {
 
     private func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
+    /// The scripts' settings, empty (so the scripts use their defaults whatever the test
+    /// runner's environment holds), plus the fake as BIN and `environment`.
+    private func jobEnvironment(_ environment: [String: String]) -> [String: String] {
+        let settings = ["STORE", "LOSS", "EPOCHS", "BATCH", "OUT", "OUT_ROOT", "TRAIN_ARGS", "RESUME", "PREFLIGHT",
+                        "DATASET", "DATA", "SYNTH", "SYNTH_ARGS", "PREPROCESS_ARGS", "RUN", "CHECKPOINT", "SPLIT",
+                        "EVALUATE_ARGS", "JOBS_DIR", "FAKE_SINGLETON", "FAKE_WAIT_FOR_TERM"]
+        let empty = Dictionary(uniqueKeysWithValues: settings.map { ($0, "") })
+        return empty.merging(["BIN": fake, "FAKE_LOG": log.path, "SRUN_MPI": "pmix"]) { $1 }.merging(environment) { $1 }
+    }
+
     private func submit(_ script: String, _ options: [String] = [], _ environment: [String: String] = [:],
                         timeout: Double = 90) throws -> Slurm.Job {
-        try Slurm.submit(script, options, environment: ["BIN": fake, "FAKE_LOG": log.path].merging(environment) { $1 },
+        try Slurm.submit(script, options, environment: jobEnvironment(environment),
                          outputFile: dir.appendingPathComponent("job.out"), timeout: timeout)
     }
 
@@ -62,8 +72,8 @@ final class JobScriptTests: XCTestCase {
         let out = path("run")
         let submitted = try runCommand("sbatch", ["--parsable", "--time=1", "--signal=B:USR1@55",
                                                   "--output=\(path("job.out"))", "jobs/train.sbatch"],
-                                       environment: ["BIN": fake, "FAKE_LOG": log.path, "OUT": out,
-                                                     "FAKE_WAIT_FOR_TERM": "1", "PREFLIGHT": "0"],
+                                       environment: jobEnvironment(["OUT": out, "FAKE_WAIT_FOR_TERM": "1",
+                                                                    "PREFLIGHT": "0"]),
                                        in: Slurm.root)
         XCTAssertEqual(submitted.status, 0, submitted.output)
         let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
