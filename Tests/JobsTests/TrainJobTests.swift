@@ -5,16 +5,19 @@ import XCTest
 /// jobs/train.sbatch with 2 tasks, then jobs/evaluate.sbatch.
 ///
 /// INTEGRATOR: this runs by itself once `swift-dist-train` has the `synth`, `preprocess`,
-/// `train` and `evaluate` subcommands (it skips while `swift-dist-train --help` does not list them). Set the
-/// tiny-run flags below to whatever keeps the training to a few seconds on 2 cores.
+/// `train` and `evaluate` subcommands (it skips while `swift-dist-train --help` does not list
+/// them). The tiny-run flags below are those of the train/evaluate branches as of 09:30
+/// (wt-decompose, wt-evalcli); with those binaries as SDT_JOBS_BIN this test passed.
+/// SDT_JOBS_BIN runs it with another build of the program.
 final class TrainJobTests: XCTestCase {
-    /// Extra flags that keep synthetic data and training tiny (adjust to the real options).
-    private let synthArgs = ""
-    private let trainArgs = ""
+    /// Extra flags that keep the synthetic data and the training tiny (seconds on 2 cores).
+    private let synthArgs = "--patients 5 --width 32 --slices 4"
+    private let preprocessArgs = "--size 32"
+    private let trainArgs = "--max-steps 2 --max-val-volumes 1"
 
     func testTrainJobWithTwoTasksWritesMetricsAndCheckpoint() throws {
         try Slurm.requireCluster()
-        let bin = Slurm.product("swift-dist-train")
+        let bin = ProcessInfo.processInfo.environment["SDT_JOBS_BIN"] ?? Slurm.product("swift-dist-train")
         // The SUBCOMMANDS section of --help lists each as "  name   abstract".
         let help = try runCommand(bin, ["--help"]).stdout.split(separator: "\n")
         for subcommand in ["synth", "preprocess", "train", "evaluate"] {
@@ -28,14 +31,14 @@ final class TrainJobTests: XCTestCase {
         let common = ["BIN": bin, "STORE": store]
 
         let pre = try Slurm.submit("jobs/preprocess.sbatch", environment: common.merging([
-            "SYNTH": "1", "DATA": data, "SYNTH_ARGS": synthArgs]) { $1 },
+            "SYNTH": "1", "DATA": data, "SYNTH_ARGS": synthArgs, "PREPROCESS_ARGS": preprocessArgs]) { $1 },
             outputFile: dir.appendingPathComponent("preprocess.out"), timeout: 300)
         XCTAssertEqual(pre.status, 0, pre.output)
         XCTAssertTrue(FileManager.default.fileExists(atPath: store), pre.output)
 
         let train = try Slurm.submit("jobs/train.sbatch", ["--ntasks=2", "--cpus-per-task=1"],
                                      environment: common.merging([
-                                         "OUT": out, "EPOCHS": "1", "BATCH": "2", "TRAIN_ARGS": trainArgs]) { $1 },
+                                         "OUT": out, "EPOCHS": "1", "BATCH": "2", "TRAIN_ARGS": trainArgs, "RESUME": "", "PREFLIGHT": ""]) { $1 },
                                      outputFile: dir.appendingPathComponent("train.out"), timeout: 600)
         XCTAssertEqual(train.status, 0, train.output)
         let metrics = (try? String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8)) ?? ""
@@ -47,5 +50,7 @@ final class TrainJobTests: XCTestCase {
             "CHECKPOINT": out + "/last.h5", "OUT": dir.appendingPathComponent("eval").path]) { $1 },
             outputFile: dir.appendingPathComponent("evaluate.out"), timeout: 300)
         XCTAssertEqual(eval.status, 0, eval.output)
+        let results = (try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("eval").path)) ?? []
+        XCTAssertFalse(results.isEmpty, "evaluate wrote its results\n" + eval.output)
     }
 }
