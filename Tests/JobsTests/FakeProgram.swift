@@ -8,7 +8,8 @@ import Foundation
 /// and acts out just enough of each subcommand for the scripts' logic: `doctor` prints its
 /// rank line (as one singleton per task when FAKE_SINGLETON=1), `synth` creates its output
 /// directory, `train` writes OUT/metrics.jsonl, or with FAKE_WAIT_FOR_TERM=1 (and no
-/// --resume) waits for SIGTERM and then writes OUT/last.h5 like a checkpointing trainer.
+/// --resume) waits for SIGTERM and then writes OUT/last.h5 like a checkpointing trainer
+/// (or, with FAKE_FAIL_ON_TERM=1 too, exits 1 without a checkpoint).
 /// It lets the tests check the scripts' Slurm mechanics while `train` and friends are built
 /// elsewhere; the real program is tested under srun in SrunLaunchTests.
 enum FakeProgram {
@@ -28,7 +29,11 @@ enum FakeProgram {
       train)
         mkdir -p "$out"
         if [[ "${FAKE_WAIT_FOR_TERM:-0}" == 1 && $resume == 0 ]]; then
-          trap 'if [[ $rank == 0 ]]; then echo checkpoint >"$out/last.h5"; fi; echo "checkpointed rank=$rank" >>"$FAKE_LOG"; exit 0' TERM
+          if [[ "${FAKE_FAIL_ON_TERM:-0}" == 1 ]]; then
+            trap 'echo "failed rank=$rank" >>"$FAKE_LOG"; exit 1' TERM
+          else
+            trap 'if [[ $rank == 0 ]]; then echo checkpoint >"$out/last.h5"; fi; echo "checkpointed rank=$rank" >>"$FAKE_LOG"; exit 0' TERM
+          fi
           touch "$out/started.$rank"
           while true; do sleep 0.1; done
         fi

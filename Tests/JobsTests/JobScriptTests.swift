@@ -25,7 +25,7 @@ final class JobScriptTests: XCTestCase {
     private func jobEnvironment(_ environment: [String: String]) -> [String: String] {
         let settings = ["STORE", "LOSS", "EPOCHS", "BATCH", "OUT", "OUT_ROOT", "TRAIN_ARGS", "RESUME", "PREFLIGHT",
                         "DATASET", "DATA", "SYNTH", "SYNTH_ARGS", "PREPROCESS_ARGS", "RUN", "CHECKPOINT", "SPLIT",
-                        "EVALUATE_ARGS", "JOBS_DIR", "FAKE_SINGLETON", "FAKE_WAIT_FOR_TERM"]
+                        "EVALUATE_ARGS", "JOBS_DIR", "FAKE_SINGLETON", "FAKE_WAIT_FOR_TERM", "FAKE_FAIL_ON_TERM"]
         let empty = Dictionary(uniqueKeysWithValues: settings.map { ($0, "") })
         return empty.merging(["BIN": fake, "FAKE_LOG": log.path, "SRUN_MPI": "pmix"]) { $1 }.merging(environment) { $1 }
     }
@@ -94,6 +94,31 @@ final class JobScriptTests: XCTestCase {
         ], output)
         XCTAssertTrue(output.contains("time limit near: asking the ranks to checkpoint"), output)
         XCTAssertTrue(output.contains("checkpoint written; requeueing job \(id) to resume"), output)
+    }
+
+    /// A trainer that fails while checkpointing must not be requeued (it would fail again,
+    /// forever). USR1 is sent by hand here, as Slurm would near the time limit.
+    func testFailedCheckpointIsNotRequeued() throws {
+        let out = path("run")
+        let submitted = try runCommand("sbatch", ["--parsable", "--output=\(path("job.out"))", "jobs/train.sbatch"],
+                                       environment: jobEnvironment(["OUT": out, "FAKE_WAIT_FOR_TERM": "1",
+                                                                    "FAKE_FAIL_ON_TERM": "1", "PREFLIGHT": "0"]),
+                                       in: Slurm.root)
+        XCTAssertEqual(submitted.status, 0, submitted.output)
+        let id = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? runCommand("scancel", [id]) }
+        try waitFor("both ranks to start training", timeout: 30) {
+            (0..<2).allSatisfy { FileManager.default.fileExists(atPath: "\(out)/started.\($0)") }
+        }
+        XCTAssertEqual(try runCommand("scancel", ["--batch", "--signal=USR1", id]).status, 0)
+        try waitFor("job \(id) to end", timeout: 30) {
+            let state = try runCommand("scontrol", ["show", "job", id]).stdout
+            return !state.contains("JobState=RUNNING") && !state.contains("JobState=PENDING")
+        }
+        let state = try runCommand("scontrol", ["show", "job", id]).stdout
+        let output = (try? String(contentsOfFile: path("job.out"), encoding: .utf8)) ?? ""
+        XCTAssertTrue(state.contains("JobState=FAILED") && state.contains("Restarts=0"), state + output)
+        XCTAssertTrue(output.contains("the ranks ended with status 1 and \(out)/last.h5 is missing; not requeueing"), output)
     }
 
     func testTable1ArrayTrainsTheFourLossesInTheirOwnDirectories() throws {
