@@ -13,7 +13,7 @@ final class JobScriptTests: XCTestCase {
 
     override func setUpWithError() throws {
         try Slurm.requireCluster()
-        dir = try Slurm.temporaryDirectory()
+        dir = try Slurm.temporaryDirectory(for: self)
         log = dir.appendingPathComponent("calls.log")
         fake = try FakeProgram.install(in: dir)
     }

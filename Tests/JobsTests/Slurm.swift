@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 
 // A small process helper of its own (TestSupport's runProcess does the same; the integrator
-// may switch to it) plus what the Slurm tests share: where things are, and `sbatch --wait`.
+// may switch to it) plus what the Slurm tests share: where things are, and submitting a job
+// and waiting for its end.
 
 /// The outcome of a finished process.
 struct Finished {
@@ -76,10 +77,14 @@ enum Slurm {
         }
     }
 
-    /// A fresh directory for one test's files (job output, run directories).
-    static func temporaryDirectory() throws -> URL {
+    /// A fresh directory for one test's files (job output, run directories), removed after
+    /// `test` unless SDT_KEEP_TEST_FILES=1.
+    static func temporaryDirectory(for test: XCTestCase) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("sdt-jobs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        if ProcessInfo.processInfo.environment["SDT_KEEP_TEST_FILES"] != "1" {
+            test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        }
         return url
     }
 

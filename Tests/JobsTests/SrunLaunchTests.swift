@@ -9,7 +9,7 @@ final class SrunLaunchTests: XCTestCase {
 
     func testSrunInBatchJobStartsOneWorldOfTwoRanks() throws {
         try Slurm.requireCluster()
-        let dir = try Slurm.temporaryDirectory()
+        let dir = try Slurm.temporaryDirectory(for: self)
         let script = try Slurm.script(["srun --ntasks=2 \(Slurm.product("mpi-check")) collectives"], in: dir)
         let job = try Slurm.submit(script, ["--ntasks=2"], outputFile: dir.appendingPathComponent("out.txt"))
         XCTAssertEqual(job.status, 0, job.output)
@@ -31,7 +31,7 @@ final class SrunLaunchTests: XCTestCase {
     /// The fallback launch style: Open MPI's mpirun inside the allocation reads it from Slurm.
     func testMpirunInsideAllocationAlsoStartsTwoRanks() throws {
         try Slurm.requireCluster()
-        let dir = try Slurm.temporaryDirectory()
+        let dir = try Slurm.temporaryDirectory(for: self)
         let script = try Slurm.script([
             "export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
             "mpirun \(Slurm.product("mpi-check")) collectives",
@@ -46,7 +46,7 @@ final class SrunLaunchTests: XCTestCase {
     /// cannot start Open MPI ranks (--mpi=none) the job must fail with our message, not train.
     func testTrainJobRefusesAMisLaunchedWorld() throws {
         try Slurm.requireCluster()
-        let dir = try Slurm.temporaryDirectory()
+        let dir = try Slurm.temporaryDirectory(for: self)
         let job = try Slurm.submit("jobs/train.sbatch", environment: [
             "BIN": Slurm.product("swift-dist-train"), "SRUN_MPI": "none",
             "OUT": dir.appendingPathComponent("run").path,

@@ -25,7 +25,7 @@ final class TrainJobTests: XCTestCase {
                 throw XCTSkip("swift-dist-train has no `\(subcommand)` subcommand yet")
             }
         }
-        let dir = try Slurm.temporaryDirectory()
+        let dir = try Slurm.temporaryDirectory(for: self)
         let data = dir.appendingPathComponent("acdc").path, store = dir.appendingPathComponent("acdc.h5").path
         let out = dir.appendingPathComponent("run").path
         let common = ["BIN": bin, "STORE": store]
