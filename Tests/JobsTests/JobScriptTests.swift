@@ -80,8 +80,7 @@ final class JobScriptTests: XCTestCase {
         defer { _ = try? runCommand("scancel", [id]) }
         // The requeued job may start again after AuthInfo=cred_expire (10 s on slurm-local).
         try waitFor("job \(id) to be signalled, requeued and completed", timeout: 100) {
-            let state = try runCommand("scontrol", ["show", "job", id]).stdout
-            return state.contains("JobState=COMPLETED") || state.contains("JobState=FAILED")
+            try Slurm.hasEnded(Slurm.states(id))
         }
         let state = try runCommand("scontrol", ["show", "job", id]).stdout
         let output = (try? String(contentsOfFile: path("job.out"), encoding: .utf8)) ?? ""
@@ -112,8 +111,7 @@ final class JobScriptTests: XCTestCase {
         }
         XCTAssertEqual(try runCommand("scancel", ["--batch", "--signal=USR1", id]).status, 0)
         try waitFor("job \(id) to end", timeout: 30) {
-            let state = try runCommand("scontrol", ["show", "job", id]).stdout
-            return !state.contains("JobState=RUNNING") && !state.contains("JobState=PENDING")
+            try Slurm.hasEnded(Slurm.states(id))
         }
         let state = try runCommand("scontrol", ["show", "job", id]).stdout
         let output = (try? String(contentsOfFile: path("job.out"), encoding: .utf8)) ?? ""

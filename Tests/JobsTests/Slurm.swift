@@ -106,6 +106,9 @@ enum Slurm {
         }
     }
 
+    /// Whether a job with these states (one per array task) has ended.
+    static func hasEnded(_ states: [String]) -> Bool { !states.isEmpty && states.allSatisfy(endStates.contains) }
+
     /// Submits `script` from the repository root and returns when the job (every task of an
     /// array) has ended; a job still running after `timeout` is cancelled. Like `sbatch --wait`,
     /// but polling every 0.2 s (sbatch --wait polls every 2 to 10 s, which made the suite
@@ -120,7 +123,7 @@ enum Slurm {
         let id = String(submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines).prefix { $0 != ";" })
         let deadline = Date().addingTimeInterval(timeout)
         var states = try self.states(id)
-        while states.isEmpty || !states.allSatisfy(endStates.contains) {
+        while !hasEnded(states) {
             if Date() > deadline {
                 _ = try? runCommand("scancel", [id])
                 XCTFail("job \(id) (\(script)) still \(states) after \(timeout)s; cancelled")
