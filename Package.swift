@@ -71,6 +71,9 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "HDF5", "CHDF5", "CNIfTI", "TestSupport"],
                     swiftSettings: niftiInclude),
+        // jobs/ against a real single-node Slurm (scripts/test-slurm); skipped unless
+        // SDT_SLURM_TESTS=1. Launches the built mpi-check and swift-dist-train products.
+        .testTarget(name: "JobsTests"),
     ],
     swiftLanguageModes: [.v5]
 )
