@@ -79,6 +79,29 @@ public final class Communicator {
         try values.withUnsafeMutableBufferPointer { try allreduceAverage($0) }
     }
 
+    /// Every rank's `send` (each the same count), concatenated in rank order on every rank.
+    public func allgather<T: MPIScalar>(_ send: UnsafeBufferPointer<T>, into receive: UnsafeMutableBufferPointer<T>) throws {
+        precondition(receive.count >= send.count * size, "allgather needs room for every rank's values")
+        try check("MPI_Allgather", MPI_Allgather(send.baseAddress, Int32(send.count), T.mpiDatatype,
+                                                 receive.baseAddress, Int32(send.count), T.mpiDatatype, comm))
+    }
+
+    /// Sums `buffer` over all ranks in place, adding in rank order ((r0 + r1) + r2) + ...
+    /// on every rank, so the result does not depend on MPI's reduction algorithm and
+    /// equals a sequential sum of the same values (e.g. accumulated micro-batches) bit for bit.
+    /// `scratch` must hold `buffer.count * size` values.
+    public func allreduceSumInRankOrder(_ buffer: UnsafeMutableBufferPointer<Float>,
+                                        scratch: UnsafeMutableBufferPointer<Float>) throws {
+        guard size > 1 else { return }
+        try allgather(UnsafeBufferPointer(buffer), into: scratch)
+        let n = buffer.count
+        for i in 0..<n { buffer[i] = scratch[i] }
+        for r in 1..<size {
+            let base = r * n
+            for i in 0..<n { buffer[i] += scratch[base + i] }
+        }
+    }
+
     /// The element-wise maximum over all ranks, in place.
     public func allreduceMax<T: MPIScalar>(_ values: inout [T]) throws {
         try values.withUnsafeMutableBufferPointer { buffer in

@@ -51,6 +51,16 @@ public final class Adam {
         }
     }
 
+    /// The first and second moment estimates (`count` floats each), for checkpoints.
+    public var moments: (m: UnsafeMutableBufferPointer<Float>, v: UnsafeMutableBufferPointer<Float>) {
+        (UnsafeMutableBufferPointer(start: m, count: count), UnsafeMutableBufferPointer(start: v, count: count))
+    }
+
+    /// Restores the update count after the moments were loaded into `moments`.
+    public func restore(step: Int) {
+        self.step = step
+    }
+
     /// One update of the model's parameters from its gradients.
     public func update(_ store: ParameterStore) {
         precondition(store.parameterCount == count, "Adam built for \(count) parameters, store has \(store.parameterCount)")

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import HDF5
 
@@ -5,20 +6,24 @@ import HDF5
 /// exactly like PyTorch's (`initial.conv.weight` is `[15, 1, 3, 3]`), running
 /// statistics included, so checkpoints move between this program and the reference.
 extension ENet {
+    /// Groups of a weights file that hold something other than tensors
+    /// (a training checkpoint's optimizer state and settings); loading skips them.
+    public static let nonTensorGroups: Set<String> = ["trainer"]
+
     /// Writes every tensor to `path` (through a temporary file renamed into place).
     public func saveWeights(to path: String) throws {
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        do {
+        try AtomicFile.write(path) { temporary in
             let file = try H5File.create(temporary)
-            for tensor in store.tensors {
-                let dataset = try file.createDataset(tensor.name, of: Float.self, shape: tensor.shape)
-                try dataset.write(UnsafeBufferPointer(start: store.values(tensor), count: tensor.count))
-            }
+            try writeTensors(to: file)
             file.close()
-            try replaceItem(at: path, with: temporary)
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
+        }
+    }
+
+    /// Writes every tensor as a dataset at the root of `file`.
+    public func writeTensors(to file: H5File) throws {
+        for tensor in store.tensors {
+            let dataset = try file.createDataset(tensor.name, of: Float.self, shape: tensor.shape)
+            try dataset.write(UnsafeBufferPointer(start: store.values(tensor), count: tensor.count))
         }
     }
 
@@ -88,7 +93,7 @@ extension ENet {
     /// groups come back as dotted names only if written that way; h5py writes dotted names flat).
     static func datasetNames(in file: H5File, group: String = "/") throws -> [String] {
         var names: [String] = []
-        for child in try file.children(of: group) {
+        for child in try file.children(of: group) where !(group == "/" && nonTensorGroups.contains(child)) {
             let full = group == "/" ? child : "\(group)/\(child)"
             if (try? file.dataset(full)) != nil {
                 names.append(full)
@@ -97,12 +102,5 @@ extension ENet {
             }
         }
         return names
-    }
-}
-
-/// Renames `temporary` to `path`, replacing any existing file atomically.
-func replaceItem(at path: String, with temporary: String) throws {
-    guard rename(temporary, path) == 0 else {
-        throw NetworkError.usage("\(path): cannot move \(temporary) into place: \(String(cString: strerror(errno)))")
     }
 }

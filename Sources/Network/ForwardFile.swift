@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import HDF5
 
@@ -29,15 +30,10 @@ public enum ForwardFile {
         file.close()
         let logits = try model.forward(x, shape: shape, training: trainMode, retainActivations: false)
         let out = model.outputShape
-        let temporary = output + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        do {
+        try AtomicFile.write(output) { temporary in
             let result = try H5File.create(temporary)
             try result.write("logits", logits, shape: [out.batch, out.channels, out.height, out.width])
             result.close()
-            try replaceItem(at: output, with: temporary)
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
         }
         return out
     }

@@ -1,20 +1,5 @@
+import Common
 import Foundation
-
-/// SplitMix64: expands one 64-bit seed into well-mixed words to seed `Xoshiro256`.
-/// Internal, so it does not clash with other modules' generators of the same name.
-struct SplitMix64 {
-    private(set) var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// xoshiro256** (Blackman & Vigna): the one seeded generator behind weight
 /// initialisation and dropout masks. Same seed, same stream, on every platform and rank.

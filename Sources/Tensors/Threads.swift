@@ -21,6 +21,9 @@ public enum Threads {
     }
 
     /// Sets the number of threads (like `OMP_NUM_THREADS`, but at run time).
+    /// OpenMP keeps it per calling thread, and oneDNN fixes a convolution's work
+    /// split when the primitive is created: call this on the thread that runs
+    /// the kernels, before creating them.
     public static func set(_ n: Int) {
         symbol("omp_set_num_threads", as: SetFunction.self)?(Int32(n))
     }

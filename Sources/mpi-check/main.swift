@@ -31,6 +31,16 @@ Job.run {
         var ints: [Int] = [r + 1, -r]
         try world.allreduceSum(&ints)
         try expect(ints == [n * (n + 1) / 2, -n * (n - 1) / 2], "int allreduce sum \(ints)")
+        var ordered: [Float] = [0.1 * Float(r + 1), 1e8, -Float(r)]
+        var scratch = [Float](repeating: 0, count: ordered.count * n)
+        try ordered.withUnsafeMutableBufferPointer { buffer in
+            try scratch.withUnsafeMutableBufferPointer { try world.allreduceSumInRankOrder(buffer, scratch: $0) }
+        }
+        var sequential: [Float] = [0.1, 1e8, 0]
+        for rank in 1..<max(n, 1) where n > 1 {
+            sequential[0] += 0.1 * Float(rank + 1); sequential[1] += 1e8; sequential[2] += -Float(rank)
+        }
+        try expect(ordered == sequential, "rank-ordered sum \(ordered) != sequential \(sequential)")
         if r == 0 { print("ok allreduce size=\(n)") }
         // Broadcast: rank 0's buffer everywhere.
         var buffer: [Float] = r == 0 ? [3.5, -1, 7] : [0, 0, 0]

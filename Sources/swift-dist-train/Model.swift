@@ -11,6 +11,8 @@ struct Model: ParsableCommand {
         swift-dist-train model --forward W.h5 --input X.h5 --output Y.h5 [--train-mode]
           reads dataset 'x' (N x C x H x W float32) and writes dataset 'logits';
           classes and channels come from the weights' shapes.
+        swift-dist-train model --export-weights W.h5 [--in-channels 1 --classes 4 --seed 0]
+          writes the seeded initial weights (state-dict names, PyTorch layouts).
         """)
 
     @Flag(help: "Print blocks, output shapes, parameter counts and forward GFLOP per image.")
@@ -37,8 +39,16 @@ struct Model: ParsableCommand {
     @Flag(help: "Forward in training mode (batch statistics, dropout), like model.train().")
     var trainMode = false
 
+    @Option(help: "Write the seeded initial weights to this HDF5 file.")
+    var exportWeights: String?
+
+    @Option(help: "Seed of the initial weights (for --export-weights).")
+    var seed: UInt64 = 0
+
     func validate() throws {
-        guard summary != (forward != nil) else { throw ValidationError("give exactly one of --summary or --forward") }
+        guard [summary, forward != nil, exportWeights != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --summary, --forward or --export-weights")
+        }
         if forward != nil, input == nil || output == nil {
             throw ValidationError("--forward needs --input and --output")
         }
@@ -51,6 +61,8 @@ struct Model: ParsableCommand {
             if let weights = forward, let input, let output {
                 let shape = try ForwardFile.run(weights: weights, input: input, output: output, trainMode: trainMode)
                 print("wrote logits \(shape) to \(output)")
+            } else if let path = exportWeights {
+                try ENet(inChannels: inChannels, classes: classes, seed: seed).saveWeights(to: path)
             } else {
                 print(try ENet(inChannels: inChannels, classes: classes).summary(height: size, width: size).table)
             }

@@ -15,6 +15,7 @@ struct SwiftDistTrain: ParsableCommand {
         more ranks than cores).
         """,
         version: programVersion,
-        subcommands: [Doctor.self, Model.self]
+        subcommands: [Train.self, Doctor.self, Synth.self, Preprocess.self, Inspect.self, Model.self, Bench.self],
+        defaultSubcommand: Train.self
     )
 }

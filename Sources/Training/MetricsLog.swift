@@ -1,0 +1,31 @@
+import Common
+import Foundation
+
+/// `OUT/metrics.jsonl`: one JSON line per finished epoch.
+public enum MetricsLog {
+    /// Appends `metrics` as one line.
+    public static func append(_ metrics: EpochMetrics, to path: String) throws {
+        let line = try metrics.jsonLine() + "\n"
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw TrainingError.invalidSetting("\(path): cannot open for appending")
+        }
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(line.utf8))
+        try handle.synchronize()
+    }
+
+    /// Keeps only the lines of epochs up to `epoch` (a resumed run rewrites the rest).
+    public static func truncate(_ path: String, afterEpoch epoch: Int) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        let decoder = JSONDecoder()
+        let kept = text.split(separator: "\n").filter { line in
+            guard let metrics = try? decoder.decode(EpochMetrics.self, from: Data(line.utf8)) else { return false }
+            return metrics.epoch <= epoch
+        }
+        try AtomicFile.write(path, data: Data(kept.map { $0 + "\n" }.joined().utf8))
+    }
+}

@@ -1,0 +1,28 @@
+import Losses
+
+/// A `Losses.Loss` as the trainer uses it.
+///
+/// How rank gradients combine depends on the scope: per-image and per-batch
+/// losses are means over a rank's micro-batch, so gradients are averaged over
+/// ranks and micro-batches; in the `global` scope every rank's gradient is its
+/// share of one global loss, so shares are summed.
+public final class SegmentationLoss: TrainingLoss {
+    public let loss: Loss
+    let classes: Int
+    /// True when rank gradients are shares of one global loss (summed, not averaged).
+    public var gradientsAreShares: Bool { loss.options.diceScope == .global }
+
+    public init(_ loss: Loss, classes: Int) {
+        self.loss = loss
+        self.classes = classes
+    }
+
+    public func evaluate(logits: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<UInt8>,
+                         batch: Int, height: Int, width: Int,
+                         gradient: UnsafeMutableBufferPointer<Float>) throws -> (value: Double, isFinite: Bool) {
+        let result = try loss.evaluate(logits: logits, labels: labels,
+                                       shape: LossShape(images: batch, classes: classes, height: height, width: width),
+                                       logitGradient: gradient)
+        return (result.value, result.isFinite)
+    }
+}

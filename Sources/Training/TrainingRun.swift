@@ -1,0 +1,148 @@
+import Cluster
+import Common
+import Foundation
+import Losses
+import Network
+import PatchStore
+import Tensors
+
+/// A whole training run as `swift-dist-train train` does it: open the store,
+/// build the replica, resume if asked, train, write metrics and checkpoints.
+public enum TrainingRun {
+    /// What the run recorded about its data (in `config.json` and every checkpoint).
+    public struct StoreDescription: Codable, Equatable {
+        public var path: String
+        public var schemaVersion: Int
+        public var checksum: String
+        public var kind: String
+        public var classNames: [String]
+        public var channelNames: [String]
+        public var patchSize: [Int]
+        public var sliceSize: Int
+        public var normalisation: String
+        public var trainPatches: Int
+    }
+
+    /// `OUT/config.json`.
+    public struct Config: Codable {
+        public var settings: TrainingSettings
+        public var store: StoreDescription
+        public var programVersion: String
+        public var worldSize: Int
+        public var parameters: Int
+        public var started: String
+    }
+
+    /// Runs training; returns where it ended and whether a signal stopped it.
+    @discardableResult
+    public static func run(_ settings: TrainingSettings, world: Communicator, programVersion: String,
+                           environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> (position: TrainingCheckpoint.Position, stopped: Bool) {
+        try settings.validate()
+        try LaunchCheck.verify(worldSize: world.size, environment: environment)
+        Threads.set(settings.threads)
+        let reader = try PatchStoreReader(path: settings.store)
+        let store = try describe(reader)
+        let (h, w) = (reader.patchSize[0], reader.patchSize[1])
+        let loss = try makeLoss(settings, reader: reader, world: world)
+        let network = ENet(inChannels: reader.channels, classes: reader.numClasses, seed: settings.seed,
+                           makeConv: { try DNNLConv2D($0) })
+        try network.validate(TensorShape(settings.batch, reader.channels, h, w), training: true)
+        let optimizer = Adam(count: network.parameterCount, learningRate: Float(settings.learningRate),
+                             weightDecay: Float(settings.weightDecay))
+        let model = ENetReplica(network)
+        let out = settings.out
+        let last = out + "/last.h5", metricsPath = out + "/metrics.jsonl"
+        var start = TrainingCheckpoint.Position.start
+        if settings.resume {
+            guard FileManager.default.fileExists(atPath: last) else {
+                throw TrainingError.invalidSetting("\(last): no checkpoint to resume from")
+            }
+            start = try TrainingCheckpoint.read(last, model: network, optimizer: optimizer)
+        } else if FileManager.default.fileExists(atPath: last) {
+            throw TrainingError.invalidSetting("\(out) already holds a run (last.h5): pass --resume to continue it, or choose another --out")
+        }
+        let trainer = try Trainer(settings: settings, world: world, model: model, optimizer: optimizer,
+                                  loss: loss, source: StorePatchSource(reader, split: .train))
+        try trainer.broadcastParameters()
+
+        let settingsJSON = try json(settings), storeJSON = try json(store)
+        if world.isRoot {
+            try AtomicFile.createDirectories(out)
+            let config = Config(settings: settings, store: store, programVersion: programVersion, worldSize: world.size,
+                                parameters: network.parameterCount, started: ISO8601DateFormatter().string(from: Date()))
+            try AtomicFile.write(out + "/config.json", data: Data(try json(config, pretty: true).utf8))
+            try MetricsLog.truncate(metricsPath, afterEpoch: start.epoch)
+            print("training \(settings.loss) on \(settings.store): \(reader.count(.train)) patches \(h)x\(w), "
+                  + "\(world.size) rank(s) x batch \(settings.batch), \(trainer.stepsPerEpoch) steps/epoch"
+                  + (settings.resume ? ", resuming at epoch \(start.epoch + 1)" : ""))
+        }
+        let validation = Validation(reader: reader, batch: settings.batch, maxVolumes: settings.maxValidationVolumes)
+        trainer.validate = { try validation.run(model: model, world: world) }
+        trainer.saveCheckpoint = { name, position in
+            guard world.isRoot else { return }
+            try TrainingCheckpoint.write(out + "/" + name, model: network, optimizer: optimizer, position: position,
+                                         settingsJSON: settingsJSON, storeJSON: storeJSON)
+        }
+        trainer.report = { metrics in try MetricsLog.append(metrics, to: metricsPath) }
+        StopRequest.install()
+        let result = try trainer.train(from: start)
+        try world.barrier()
+        if world.isRoot {
+            print(result.stopped
+                  ? "stopped by signal at epoch \(result.position.epoch + 1), step \(result.position.step): \(last) written; --resume continues"
+                  : "done: \(out)/metrics.jsonl, \(out)/best.h5, \(out)/last.h5")
+        }
+        return result
+    }
+
+    /// The loss of `settings` on this store: Mime weights from the store's
+    /// training statistics unless given; the `global` scope reduces over `world`.
+    static func makeLoss(_ settings: TrainingSettings, reader: PatchStoreReader, world: Communicator) throws -> SegmentationLoss {
+        let kind = try LossKind(parsing: settings.loss)
+        let scope = try DiceScope(parsing: settings.diceScope)
+        let k = reader.numClasses
+        var weights: MimeWeights?
+        if kind.terms.contains(.mime) {
+            if settings.mimeA.isEmpty {
+                weights = try MimeWeights(counts: try reader.classVoxelCounts(.train).map(Double.init),
+                                          patches: reader.count(.train),
+                                          pixelsPerPatch: reader.patchSize[0] * reader.patchSize[1],
+                                          classNames: reader.classNames)
+            } else {
+                guard settings.mimeA.count == k else {
+                    throw TrainingError.invalidSetting("--mime-a/--mime-b give \(settings.mimeA.count) classes, the store has \(k)")
+                }
+                weights = try MimeWeights(a: settings.mimeA, b: settings.mimeB)
+            }
+        }
+        if scope == .global && settings.accumulate > 1 {
+            throw TrainingError.invalidSetting("--dice-scope global sums statistics across ranks, not across accumulated micro-batches: use --accumulate 1")
+        }
+        // Mime is a sum over each image's pixels (O(1) per image with these weights, like a Dice),
+        // divided by a count of images that does not depend on the content: the rank's batch,
+        // then averaged over ranks; in the global scope every rank's gradient is a share of one
+        // loss over the global batch instead, and shares are summed.
+        let globalImages = Double(settings.batch * world.size)
+        let globalPixels = globalImages * Double(reader.patchSize[0] * reader.patchSize[1])
+        let options = LossOptions(eps: settings.eps, excludeBackground: settings.excludeBackground, diceScope: scope,
+                                  reduceStatistics: { try world.allreduceSum(&$0) }, mimeWeights: weights,
+                                  mimeNormalizer: scope == .global ? globalImages : Double(settings.batch),
+                                  ceNormalizer: scope == .global ? globalPixels : nil)
+        return SegmentationLoss(try Loss(kind, options: options), classes: k)
+    }
+
+    static func describe(_ reader: PatchStoreReader) throws -> StoreDescription {
+        StoreDescription(path: reader.path, schemaVersion: StoreSpec.currentVersion,
+                         checksum: try FileChecksum.fnv1a64(reader.path), kind: reader.kind,
+                         classNames: reader.classNames, channelNames: reader.channelNames,
+                         patchSize: reader.patchSize, sliceSize: reader.sliceSize,
+                         normalisation: reader.normalisation, trainPatches: reader.count(.train))
+    }
+
+    static func json<T: Encodable>(_ value: T, pretty: Bool = false) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

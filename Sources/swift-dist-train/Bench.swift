@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Tensors
+
+/// `bench`: microbenchmarks of the compute kernels (build with `-c release`).
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Microbenchmarks of the compute kernels (use a release build).",
+        subcommands: [BenchModel.self, Conv.self, BenchIO.self])
+
+    /// `bench conv`: forward + backward of every distinct ENet convolution.
+    struct Conv: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time forward + backward of every distinct ENet convolution; print one JSON line.")
+
+        @Option(help: "Input height and width (divisible by 8).")
+        var size = 256
+        @Option(help: "Images per batch.")
+        var batch = 8
+        @Option(help: "OpenMP threads for oneDNN.")
+        var threads = 1
+        @Option(help: "Timed repetitions per convolution (the median is reported).")
+        var steps = 5
+        @Option(help: "Comma-separated activation layouts DNNLConv2D may choose from, in order (any,nhwc,nChw8c,nchw).")
+        var layouts = ConvLayout.allCases.map(\.rawValue).joined(separator: ",")
+        @Option(help: "How each kernel picks its layout: first (in --layouts order), heuristic, fastest (timed).")
+        var choice = "heuristic"
+        @Flag(help: "Include each distinct convolution's timings and oneDNN implementations.")
+        var layers = false
+
+        func validate() throws {
+            guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
+            guard batch > 0, threads > 0, steps > 0 else {
+                throw ValidationError("--batch, --threads and --steps must be positive")
+            }
+        }
+
+        func run() throws {
+            let choices = try layouts.split(separator: ",").map { name in
+                guard let layout = ConvLayout(rawValue: String(name)) else {
+                    throw ValidationError("unknown layout '\(name)' in --layouts")
+                }
+                return layout
+            }
+            let layoutChoice: LayoutChoice
+            switch choice {
+            case "first": layoutChoice = .first
+            case "heuristic": layoutChoice = .heuristic
+            case "fastest": layoutChoice = .fastest
+            default: throw ValidationError("--choice must be first, heuristic or fastest")
+            }
+            var report = try ConvBenchmark.run(size: size, batch: batch, threads: threads, steps: steps,
+                                               layouts: choices, choice: layoutChoice)
+            if !layers { report.layers = nil }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import PatchStore
+
+/// `preprocess`: NIfTI volumes to an HDF5 patch store.
+struct Preprocess: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Turn ACDC, WMH or image/label NIfTI pairs into an HDF5 patch store (schema in hdf5-schema/).")
+
+    @Option(help: "Input layout: acdc, wmh or pairs.")
+    var dataset: String
+
+    @Option(name: .customLong("in"), help: "Input directory (or, for pairs, a CSV manifest image,label[,subject]).")
+    var input: String
+
+    @Option(help: "Output store (.h5); written to a temporary file and renamed when complete.")
+    var out: String
+
+    @Option(help: "In-plane size every slice is resampled to.")
+    var size = 256
+
+    @Option(help: "Sub-patch side (default: whole slices).")
+    var patch: Int?
+
+    @Option(help: "Step between sub-patches (default: the patch side).")
+    var stride: Int?
+
+    @Option(help: "Train,val,test fractions of patients/subjects.")
+    var split = "70,10,20"
+
+    @Option(help: "Seed of the patient shuffle.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Volumes loaded and resampled in parallel.")
+    var workers = 1
+
+    @Option(help: "WMH modalities, comma separated: flair, t1.")
+    var modalities = "flair"
+
+    @Option(help: "pairs: number of classes K including background (default: largest label + 1).")
+    var classes: Int?
+
+    @Option(help: "pairs: comma-separated class names (K of them).")
+    var classNames: String?
+
+    func run() throws {
+        Job.run {
+            guard let kind = DatasetKind(rawValue: dataset) else {
+                throw ValidationError("--dataset must be acdc, wmh or pairs, not '\(dataset)'")
+            }
+            let fractions = split.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard fractions.count == 3 else { throw ValidationError("--split needs three numbers, e.g. 70,10,20") }
+            var options = PreprocessOptions(kind: kind, input: input, output: out)
+            options.size = size
+            options.patch = patch
+            options.stride = stride
+            options.fractions = fractions
+            options.seed = seed
+            options.workers = workers
+            options.modalities = modalities.split(separator: ",").map { String($0) }
+            options.classes = classes
+            options.classNames = classNames?.split(separator: ",").map { String($0) }
+            options.programVersion = programVersion
+            let bar = ProgressLine(label: "preprocess")
+            let report = try Preprocessor.run(options) { bar.update($0) }
+            bar.finish()
+            let volumes = report.volumes.values.reduce(0, +)
+            let splits = Split.allCases.map { "\($0) \(report.volumes[$0] ?? 0) volumes/\(report.patches[$0] ?? 0) patches" }
+            print("wrote \(out): " + splits.joined(separator: ", "))
+            print(String(format: "%d volumes in %.2f s: %.1f volumes/s", volumes, report.seconds, report.volumesPerSecond))
+        }
+    }
+}
+
+/// Progress on stderr: a redrawn bar on a terminal, plain lines otherwise (logs, pipes).
+final class ProgressLine {
+    let label: String
+    let terminal = isatty(STDERR_FILENO) != 0
+    private var lastLine = Date.distantPast
+
+    init(label: String) { self.label = label }
+
+    func update(_ p: PreprocessProgress) {
+        let rate = Double(p.slicesDone) / max(p.seconds, 1e-9)
+        let eta = p.volumesDone > 0 ? p.seconds / Double(p.volumesDone) * Double(p.volumesTotal - p.volumesDone) : 0
+        let text = String(format: "%d/%d volumes, %.0f slices/s, ETA %.0f s", p.volumesDone, p.volumesTotal, rate, eta)
+        if terminal {
+            let width = 30, filled = p.volumesTotal > 0 ? width * p.volumesDone / p.volumesTotal : width
+            let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+            fputs("\r\(label) [\(bar)] \(text)\u{1B}[K", stderr)
+        } else if Date().timeIntervalSince(lastLine) >= 1 || p.volumesDone == p.volumesTotal {
+            fputs("\(label): \(text)\n", stderr)
+            lastLine = Date()
+        }
+    }
+
+    func finish() { if terminal { fputs("\n", stderr) } }
+}

@@ -1,0 +1,66 @@
+import Tensors
+
+/// A seeded SplitMix64 generator: the same numbers on every run and machine.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func randomFloats(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
+    (0..<count).map { _ in Float.random(in: -1...1, using: &rng) }
+}
+
+/// max |a - b| / max |b|: the error relative to the reference's scale.
+func relativeError(_ a: [Float], _ b: [Float]) -> Double {
+    precondition(a.count == b.count)
+    var diff = 0.0, scale = 0.0
+    for i in a.indices {
+        diff = max(diff, abs(Double(a[i]) - Double(b[i])))
+        scale = max(scale, abs(Double(b[i])))
+    }
+    return scale == 0 ? diff : diff / scale
+}
+
+/// Forward and backward results of one kernel on one set of inputs.
+struct ConvResults {
+    var output: [Float]
+    var gradInput: [Float]?
+    var gradWeight: [Float]
+    var gradBias: [Float]?
+}
+
+/// Runs `kernel` forward and backward on the given buffers.
+func runBoth(_ kernel: Conv2DKernel, input: [Float], weight: [Float], bias: [Float]?, gradOutput: [Float],
+         inputGradient: Bool) throws -> ConvResults {
+    let g = kernel.geometry
+    var output = [Float](repeating: .nan, count: g.outputCount)
+    // NaN-filled gradients: a kernel that accumulates instead of overwriting is caught.
+    var gradInput = [Float](repeating: .nan, count: g.inputCount)
+    var gradWeight = [Float](repeating: .nan, count: g.weightCount)
+    var gradBias = [Float](repeating: .nan, count: g.outChannels)
+    try output.withUnsafeMutableBufferPointer { out in
+        if let bias {
+            try kernel.forward(input: input, weight: weight, bias: bias, output: out.baseAddress!)
+        } else {
+            try kernel.forward(input: input, weight: weight, bias: nil, output: out.baseAddress!)
+        }
+    }
+    try gradInput.withUnsafeMutableBufferPointer { gi in
+        try gradWeight.withUnsafeMutableBufferPointer { gw in
+            try gradBias.withUnsafeMutableBufferPointer { gb in
+                try kernel.backward(input: input, weight: weight, gradOutput: gradOutput,
+                                    gradInput: inputGradient ? gi.baseAddress! : nil, gradWeight: gw.baseAddress!,
+                                    gradBias: bias == nil ? nil : gb.baseAddress!)
+            }
+        }
+    }
+    return ConvResults(output: output, gradInput: inputGradient ? gradInput : nil, gradWeight: gradWeight,
+                       gradBias: bias == nil ? nil : gradBias)
+}
