@@ -104,7 +104,7 @@ public final class Decomposition {
 
     func compare(_ volume: VolumeRecord) throws -> VolumeComparison {
         let p = volume.numPatches, pixels = height * width
-        // Every rank reads every label (cheap) and the images of its own patches.
+        // Every rank needs every label (for the whole-volume loss) and the images of its own patches.
         var labels = [UInt8](repeating: 0, count: p * pixels)
         var image = [Float](repeating: 0, count: channels * pixels)
         let mine = Array(stride(from: world.rank, to: p, by: world.size))

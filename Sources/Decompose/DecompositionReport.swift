@@ -148,17 +148,18 @@ public struct DecompositionReport: Codable, Equatable, Sendable {
             "decompose \(store), \(split) split: \(volumes.count) volume(s), \(patches) patches of "
                 + "\(patchSize.map(String.init).joined(separator: "x")), \(patchesWithEmptyClass) with an empty class; "
                 + "\(ranks) rank(s), eps \(eps), \(weights)",
-            "errors relative to the whole volume as one image; means over the volumes",
+            "errors relative to the whole volume as one image, means over the volumes; non-finite: loss "
+                + "quantities and logit-gradient entries, of the pieces and of the whole",
             "",
         ]
         let header = ["loss", "scope", "value err", "logit grad err", "logit cos", "param grad err", "param cos",
-                      "empty patches", "non-finite"]
+                      "empty patches", "non-finite", "whole non-finite"]
         var cells = [header]
         for row in summary {
             cells.append([row.loss, row.scope, Self.scientific(row.valueError), Self.scientific(row.logitGradientError),
                           Self.fixed(row.logitGradientCosine), Self.scientific(row.parameterGradientError),
                           Self.fixed(row.parameterGradientCosine), "\(patchesWithEmptyClass)/\(patches)",
-                          "\(row.nonFinite)"])
+                          "\(row.nonFinite)", "\(row.wholeNonFinite)"])
         }
         let widths = header.indices.map { c in cells.map { $0[c].count }.max()! }
         for (i, row) in cells.enumerated() {
