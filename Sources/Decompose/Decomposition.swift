@@ -221,6 +221,8 @@ public final class Decomposition {
                              logitGradientCosine: logitComparison.cosine,
                              parameterGradientError: parameterComparison.relativeError,
                              parameterGradientCosine: parameterComparison.cosine,
+                             wholeLogitGradientNorm: logitComparison.referenceNorm,
+                             wholeParameterGradientNorm: parameterComparison.referenceNorm,
                              nonFinite: Int(sums[1]),
                              wholeNonFinite: wholeResult.nonFiniteTermCount + wholeResult.nonFiniteGradientCount)
     }

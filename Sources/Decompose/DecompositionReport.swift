@@ -20,6 +20,9 @@ public struct ComparisonRow: Codable, Equatable, Sendable {
     /// The same for the gradient w.r.t. the network's parameters (summed over patches and ranks).
     public var parameterGradientError: Double
     public var parameterGradientCosine: Double
+    /// ‖g_whole‖ of the logit gradient and of the parameter gradient (independent of the ranks).
+    public var wholeLogitGradientNorm: Double
+    public var wholeParameterGradientNorm: Double
     /// Non-finite loss quantities plus non-finite logit-gradient entries, of the pieces.
     public var nonFinite: Int
     /// The same for the whole-volume evaluation.
@@ -148,6 +151,8 @@ public struct DecompositionReport: Codable, Equatable, Sendable {
             "decompose \(store), \(split) split: \(volumes.count) volume(s), \(patches) patches of "
                 + "\(patchSize.map(String.init).joined(separator: "x")), \(patchesWithEmptyClass) with an empty class; "
                 + "\(ranks) rank(s), eps \(eps), \(weights)",
+            "patches where a class is absent: "
+                + zip(classNames, emptyPatchesPerClass).map { "\($0) \($1)" }.joined(separator: ", "),
             "errors relative to the whole volume as one image, means over the volumes; non-finite: loss "
                 + "quantities and logit-gradient entries, of the pieces and of the whole",
             "",

@@ -30,6 +30,9 @@ struct VectorComparison: Equatable {
 
     var sums: [Double] { [aa, bb, ab, dd] }
 
+    /// ‖a‖, the reference's norm.
+    var referenceNorm: Double { aa.squareRoot() }
+
     /// ‖a − b‖ / ‖a‖: 0 when the vectors are equal, NaN when anything is non-finite
     /// (or a alone is zero).
     var relativeError: Double { dd == 0 ? 0 : (dd / aa).squareRoot() }

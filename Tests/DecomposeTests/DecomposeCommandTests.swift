@@ -112,6 +112,12 @@ final class DecomposeCommandTests: XCTestCase {
                     for (a, b) in zip(reference.volumes, report.volumes) {
                         for (x, y) in zip(a.rows, b.rows) {
                             XCTAssertEqual(y.wholeValue, x.wholeValue, accuracy: 1e-6 * abs(x.wholeValue), "\(x.loss) \(context)")
+                            // The whole volume's gradients, summed over however many ranks hold its patches.
+                            XCTAssertEqual(y.wholeLogitGradientNorm, x.wholeLogitGradientNorm,
+                                           accuracy: 1e-5 * x.wholeLogitGradientNorm, "\(x.loss) \(context)")
+                            XCTAssertEqual(y.wholeParameterGradientNorm, x.wholeParameterGradientNorm,
+                                           accuracy: 1e-5 * x.wholeParameterGradientNorm, "\(x.loss) \(context)")
+                            XCTAssertGreaterThan(x.wholeParameterGradientNorm, 0, "\(x.loss) \(context)")
                         }
                     }
                 } else {
