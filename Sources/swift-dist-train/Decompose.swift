@@ -7,12 +7,13 @@ struct Decompose: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare each loss and its gradients on whole volumes with the same assembled from patches over ranks.",
         discussion: """
-        Deals each volume's patches out across the ranks (patch j to rank j mod R), runs a fixed
-        ENet in inference mode, and for ce, mime, dice, vnet and gdl compares the loss, its
-        gradient w.r.t. the logits and w.r.t. the parameters on the whole volume (all its pixels
-        as one image) with the same from the pieces: summed (ce, mime), averaged per patch as
-        trained (Dice family, scope patch) or from statistics summed over all patches and ranks
-        (scope global). Example:
+        Deals each volume's patches out across the ranks (patch j to rank
+        j mod R), runs a fixed ENet in inference mode and, for ce, mime, dice,
+        vnet and gdl, compares the loss and its gradients (w.r.t. the logits
+        and the parameters) on the whole volume, all its pixels as one image,
+        with the same assembled from the pieces: summed (ce, mime), averaged
+        per patch as trained (scope patch) or from statistics summed over all
+        patches and ranks before the ratio (scope global). Example:
           mpirun -n 2 swift-dist-train decompose --store acdc.h5 --volumes 4
         """)
 
