@@ -40,6 +40,9 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Common"]),
         // Pure Swift: the losses and their gradients (no MPI: `global` takes a reduction closure).
         .target(name: "Losses"),
+        // `decompose`: each loss on whole volumes against the same assembled from patches over ranks.
+        .target(name: "Decompose", dependencies: ["Cluster", "Losses", "Network", "PatchStore", "Tensors"],
+                swiftSettings: niftiInclude),
         // PNG figures: canvas, bitmap font, line charts, overlay grids (libpng simplified API).
         .target(name: "Figures", dependencies: ["CPNG"]),
         .target(name: "Network", dependencies: ["Common", "Tensors", "HDF5"], exclude: ["Ops/README.md"]),
@@ -50,7 +53,7 @@ let package = Package(
 
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
-            "Cluster", "HDF5", "Tensors", "Network", "PatchStore", "Training", "CNIfTI",
+            "Cluster", "HDF5", "Tensors", "Network", "PatchStore", "Training", "Decompose", "CNIfTI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: niftiInclude),
 
@@ -63,6 +66,7 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "HDF5", "TestSupport"]),
+        .testTarget(name: "DecomposeTests", dependencies: ["Decompose", "Network", "TestSupport"]),
         .testTarget(name: "CommonTests", dependencies: ["Common"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "LossesTests", dependencies: ["Losses"]),
