@@ -126,8 +126,9 @@ public final class Decomposition {
         }
         var share = Share(patches: mine, logits: [], labels: mine.flatMap { labels[($0 * pixels)..<(($0 + 1) * pixels)] })
         if share.count > 0 {
+            // Eval mode (patches independent of their batch), but keep what backward reads.
             share.logits = try network.forward(images, shape: TensorShape(share.count, channels, height, width),
-                                               training: false)
+                                               training: false, retainActivations: true)
         }
         let whole = try wholeVolumeLogits(share, patches: p)
         let empty = Self.emptyClasses(labels: labels, patches: p, pixels: pixels, classes: classes)
