@@ -103,6 +103,7 @@ public final class ENet {
         graph.input.value.update(from: input, count: shape.count)
         graph.context.training = training
         graph.context.dropout = dropout ?? training
+        graph.context.threads = Threads.count
         try graph.forward()
         backwardReady = retain
         return UnsafeBufferPointer(start: logits.value, count: logits.shape.count)
@@ -131,6 +132,7 @@ public final class ENet {
             throw NetworkError.usage("ENet.backward needs a forward with retainActivations (the default in training)")
         }
         graph.allocateGradients()
+        graph.context.threads = Threads.count
         logits.grad.update(from: gradLogits, count: logits.shape.count)
         try graph.backward()
         if let gradInput {
