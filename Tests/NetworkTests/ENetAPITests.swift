@@ -1,4 +1,3 @@
-import Tensors
 import XCTest
 @testable import Network
 
@@ -101,12 +100,10 @@ final class ENetAPITests: XCTestCase {
         let shape = TensorShape(2, 1, 16, 16)
         var random = TestRandom(8)
         let x = random.normal(shape.count), r = random.normal(2 * 2 * 16 * 16)
-        let saved = Threads.count
-        defer { Threads.set(saved) }
         var results: [([Float], [Float])] = []
         for threads in [1, 2] {
-            Threads.set(threads)
             let net = ENet(inChannels: 1, classes: 2, seed: 4)
+            net.layerThreads = threads
             let logits = try net.forward(x, shape: shape, training: true)
             try net.backward(gradLogits: r)
             results.append((logits, Array(UnsafeBufferPointer(start: net.store.gradients, count: net.parameterCount))))
