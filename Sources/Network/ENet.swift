@@ -27,6 +27,13 @@ public final class ENet {
     /// Whether the last forward kept what backward needs.
     private var backwardReady = false
 
+    /// Threads for the non-convolution layers (BatchNorm by channel, element-wise
+    /// layers by chunk; results are identical for any count). Default 1: measured
+    /// on a loaded 2-core machine, splitting them over GCD threads next to oneDNN's
+    /// OpenMP workers was slower than serial (the OpenMP threads spin between
+    /// primitives unless OMP_WAIT_POLICY=passive); see docs/network.md.
+    public var layerThreads = 1
+
     /// Whether `backward` also computes the gradient with respect to the input.
     public var computesInputGradient: Bool {
         get { graph.input.needsGradient }
@@ -103,6 +110,7 @@ public final class ENet {
         graph.input.value.update(from: input, count: shape.count)
         graph.context.training = training
         graph.context.dropout = dropout ?? training
+        graph.context.threads = layerThreads
         try graph.forward()
         backwardReady = retain
         return UnsafeBufferPointer(start: logits.value, count: logits.shape.count)
@@ -131,6 +139,7 @@ public final class ENet {
             throw NetworkError.usage("ENet.backward needs a forward with retainActivations (the default in training)")
         }
         graph.allocateGradients()
+        graph.context.threads = layerThreads
         logits.grad.update(from: gradLogits, count: logits.shape.count)
         try graph.backward()
         if let gradInput {

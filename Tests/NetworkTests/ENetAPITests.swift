@@ -94,4 +94,21 @@ final class ENetAPITests: XCTestCase {
         XCTAssertLessThan(training, everyValue)
         XCTAssertLessThan(inference * 5, training)
     }
+
+    /// Work is split by data size only: 1 and 2 threads give identical bits.
+    func testResultsDoNotDependOnThreadCount() throws {
+        let shape = TensorShape(2, 1, 16, 16)
+        var random = TestRandom(8)
+        let x = random.normal(shape.count), r = random.normal(2 * 2 * 16 * 16)
+        var results: [([Float], [Float])] = []
+        for threads in [1, 2] {
+            let net = ENet(inChannels: 1, classes: 2, seed: 4)
+            net.layerThreads = threads
+            let logits = try net.forward(x, shape: shape, training: true)
+            try net.backward(gradLogits: r)
+            results.append((logits, Array(UnsafeBufferPointer(start: net.store.gradients, count: net.parameterCount))))
+        }
+        XCTAssertEqual(results[0].0, results[1].0)
+        XCTAssertEqual(results[0].1, results[1].1)
+    }
 }

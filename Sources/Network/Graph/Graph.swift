@@ -90,9 +90,9 @@ final class Graph {
     /// Backward from `output.grad` (which the caller has filled after `allocateGradients()`).
     func backward() throws {
         guard let plan = gradientPlan else { throw NetworkError.usage("backward before allocateGradients") }
-        for (j, layer) in layers.enumerated().reversed() {
+        for j in stride(from: layers.count - 1, through: 0, by: -1) {
             for node in plan.births[j] { node.zeroGradient() }
-            try layer.backward(context)
+            try layers[j].backward(context)
         }
     }
 }

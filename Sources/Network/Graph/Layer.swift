@@ -11,7 +11,7 @@ protocol Layer: AnyObject {
     var backwardReadsInputs: Bool { get }
     /// The output shape for the inputs' current shapes.
     func outputShape() throws -> TensorShape
-    /// Called after every node has its shape and buffers: create kernels, size scratch space.
+    /// Called once per input shape, after shape inference: create kernels, size scratch space.
     func prepare(_ context: PassContext) throws
     func forward(_ context: PassContext) throws
     func backward(_ context: PassContext) throws

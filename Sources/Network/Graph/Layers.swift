@@ -68,11 +68,12 @@ final class ConvLayer: Layer {
 }
 
 /// BatchNorm2d: batch statistics in training, running statistics in inference.
+/// Channels are independent: they are split over threads.
 final class BatchNormLayer: Layer {
     let input: Node, output: Node
     let weight: NamedTensor, bias: NamedTensor, runningMean: NamedTensor, runningVar: NamedTensor
     unowned let store: ParameterStore
-    private var savedMean: [Float], savedInvStd: [Float]
+    private let savedMean: UnsafeMutablePointer<Float>, savedInvStd: UnsafeMutablePointer<Float>
     /// Whether the last forward used batch statistics (backward must match it).
     private var trained = false
 
@@ -84,8 +85,15 @@ final class BatchNormLayer: Layer {
         bias = store.declare("\(name).bias", shape: [channels])
         runningMean = store.declare("\(name).running_mean", shape: [channels], role: .runningStatistic)
         runningVar = store.declare("\(name).running_var", shape: [channels], role: .runningStatistic)
-        savedMean = [Float](repeating: 0, count: channels)
-        savedInvStd = [Float](repeating: 0, count: channels)
+        savedMean = .allocate(capacity: channels)
+        savedMean.initialize(repeating: 0, count: channels)
+        savedInvStd = .allocate(capacity: channels)
+        savedInvStd.initialize(repeating: 0, count: channels)
+    }
+
+    deinit {
+        savedMean.deallocate()
+        savedInvStd.deallocate()
     }
 
     var backwardReadsInputs: Bool { true }
@@ -94,24 +102,31 @@ final class BatchNormLayer: Layer {
 
     func forward(_ context: PassContext) throws {
         trained = context.training
-        if context.training {
-            BatchNorm.forwardTraining(input: input.value, output: output.value, shape: input.shape,
-                                      weight: store.values(weight), bias: store.values(bias),
-                                      runningMean: store.values(runningMean), runningVar: store.values(runningVar),
-                                      savedMean: &savedMean, savedInvStd: &savedInvStd)
-        } else {
-            BatchNorm.forwardInference(input: input.value, output: output.value, shape: input.shape,
-                                       weight: store.values(weight), bias: store.values(bias),
-                                       runningMean: store.values(runningMean), runningVar: store.values(runningVar))
+        let (x, y, shape) = (input.value!, output.value!, input.shape)
+        let (w, b) = (store.values(weight), store.values(bias))
+        let (rm, rv) = (store.values(runningMean), store.values(runningVar))
+        let (mean, invStd, training) = (savedMean, savedInvStd, context.training)
+        Parallel.forEach(shape.channels, threads: context.threads) { c in
+            if training {
+                BatchNorm.forwardTraining(input: x, output: y, shape: shape, weight: w, bias: b, runningMean: rm,
+                                          runningVar: rv, savedMean: mean, savedInvStd: invStd, channels: c..<(c + 1))
+            } else {
+                BatchNorm.forwardInference(input: x, output: y, shape: shape, weight: w, bias: b, runningMean: rm,
+                                           runningVar: rv, channels: c..<(c + 1))
+            }
         }
     }
 
     func backward(_ context: PassContext) throws {
         if trained {
-            BatchNorm.backwardTraining(input: input.value, gradOutput: output.grad, gradInput: input.gradIfNeeded,
-                                       shape: input.shape, weight: store.values(weight),
-                                       savedMean: savedMean, savedInvStd: savedInvStd,
-                                       gradWeight: store.gradient(weight), gradBias: store.gradient(bias))
+            let (x, dy, dx, shape) = (input.value!, output.grad!, input.gradIfNeeded, input.shape)
+            let (w, dw, db) = (store.values(weight), store.gradient(weight), store.gradient(bias))
+            let (mean, invStd) = (savedMean, savedInvStd)
+            Parallel.forEach(shape.channels, threads: context.threads) { c in
+                BatchNorm.backwardTraining(input: x, gradOutput: dy, gradInput: dx, shape: shape, weight: w,
+                                           savedMean: mean, savedInvStd: invStd, gradWeight: dw, gradBias: db,
+                                           channels: c..<(c + 1))
+            }
         } else {
             BatchNorm.backwardInference(input: input.value, gradOutput: output.grad, gradInput: input.gradIfNeeded,
                                         shape: input.shape, weight: store.values(weight),
@@ -146,20 +161,35 @@ final class PReLULayer: Layer {
         frozenPositive = (0..<input.shape.count).map { input.value[$0] > 0 }
     }
 
+    /// Per-chunk sums of the slope gradient, added in chunk order.
+    private var partial: [Float] = []
+
+    func prepare(_ context: PassContext) throws {
+        partial = [Float](repeating: 0, count: Parallel.chunks(input.shape.count))
+    }
+
     func forward(_ context: PassContext) throws {
         if context.piecewiseChoicesFrozen {
             PReLU.forward(input: input.value, output: output.value, count: input.shape.count,
                           slope: store.values(slope).pointee, positive: frozenPositive)
-        } else {
-            PReLU.forward(input: input.value, output: output.value, count: input.shape.count,
-                          slope: store.values(slope).pointee)
+            return
+        }
+        let (x, y, a) = (input.value!, output.value!, store.values(slope).pointee)
+        Parallel.forEachChunk(input.shape.count, threads: context.threads) { _, start, length in
+            PReLU.forward(input: x + start, output: y + start, count: length, slope: a)
         }
     }
 
     func backward(_ context: PassContext) throws {
-        PReLU.backward(input: input.value, gradOutput: output.grad, gradInput: input.gradIfNeeded,
-                       count: input.shape.count, slope: store.values(slope).pointee,
-                       gradSlope: store.gradient(slope))
+        let (x, dy, dx, a) = (input.value!, output.grad!, input.gradIfNeeded, store.values(slope).pointee)
+        partial.withUnsafeMutableBufferPointer { sums in
+            let sums = sums.baseAddress!
+            Parallel.forEachChunk(input.shape.count, threads: context.threads) { k, start, length in
+                PReLU.backward(input: x + start, gradOutput: dy + start, gradInput: dx.map { $0 + start },
+                               count: length, slope: a, gradSlope: sums + k)
+            }
+        }
+        store.gradient(slope).pointee = Float(partial.reduce(0.0) { $0 + Double($1) })
     }
 }
 
@@ -319,12 +349,18 @@ final class AddLayer: Layer {
     }
 
     func forward(_ context: PassContext) throws {
-        ChannelOps.addForward(a.value, b.value, count: a.shape.count, output: output.value)
+        let (x, z, y) = (a.value!, b.value!, output.value!)
+        Parallel.forEachChunk(a.shape.count, threads: context.threads) { _, start, length in
+            ChannelOps.addForward(x + start, z + start, count: length, output: y + start)
+        }
     }
 
     func backward(_ context: PassContext) throws {
-        ChannelOps.addBackward(gradOutput: output.grad, count: a.shape.count, gradA: a.gradIfNeeded,
-                               gradB: b.gradIfNeeded)
+        let (dy, da, db) = (output.grad!, a.gradIfNeeded, b.gradIfNeeded)
+        Parallel.forEachChunk(a.shape.count, threads: context.threads) { _, start, length in
+            ChannelOps.addBackward(gradOutput: dy + start, count: length, gradA: da.map { $0 + start },
+                                   gradB: db.map { $0 + start })
+        }
     }
 }
 
@@ -358,20 +394,26 @@ final class DropoutLayer: Layer {
     func forward(_ context: PassContext) throws {
         let count = input.shape.count
         masked = context.training && context.dropout && p > 0
+        let (x, y, m) = (input.value!, output.value!, mask)
         if masked {
             Dropout.makeMask(mask, count: count, p: p, generator: &context.generator)
-            Dropout.forward(input: input.value, mask: mask, count: count, output: output.value)
+            Parallel.forEachChunk(count, threads: context.threads) { _, start, length in
+                Dropout.forward(input: x + start, mask: m + start, count: length, output: y + start)
+            }
         } else {
-            output.value.update(from: input.value, count: count)
+            y.update(from: x, count: count)
         }
     }
 
     func backward(_ context: PassContext) throws {
         guard let dx = input.gradIfNeeded else { return }
-        if masked {
-            Dropout.backward(gradOutput: output.grad, mask: mask, count: input.shape.count, gradInput: dx)
-        } else {
-            ChannelOps.addInPlace(dx, output.grad, count: input.shape.count)
+        let (dy, m, isMasked) = (output.grad!, mask, masked)
+        Parallel.forEachChunk(input.shape.count, threads: context.threads) { _, start, length in
+            if isMasked {
+                Dropout.backward(gradOutput: dy + start, mask: m + start, count: length, gradInput: dx + start)
+            } else {
+                ChannelOps.addInPlace(dx + start, dy + start, count: length)
+            }
         }
     }
 }

@@ -28,6 +28,8 @@ final class Node {
 final class PassContext {
     var training = false
     var dropout = false
+    /// Threads for the non-convolution layers (`ENet.layerThreads`, set per pass).
+    var threads = 1
     /// Set by `Graph.freezePiecewiseChoices()`: max-pools reuse their indices and
     /// PReLUs their sides instead of deciding afresh (finite-difference checks only).
     var piecewiseChoicesFrozen = false

@@ -7,16 +7,19 @@ public enum BatchNorm {
     public static let epsilon = 1e-5
     public static let momentum = 0.1
 
+    /// `channels` restricts the work to some channels (to split it over threads).
+    ///
     /// Training forward. Saves per-channel `mean` and `invStd` (1 / sqrt(var + eps)) for backward
     /// and updates `runningMean` / `runningVar` in place.
     public static func forwardTraining(
         input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, shape: TensorShape,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
         runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>,
-        savedMean: UnsafeMutablePointer<Float>, savedInvStd: UnsafeMutablePointer<Float>
+        savedMean: UnsafeMutablePointer<Float>, savedInvStd: UnsafeMutablePointer<Float>,
+        channels: Range<Int>? = nil
     ) {
         let plane = shape.plane, count = Double(shape.batch * plane)
-        for c in 0..<shape.channels {
+        for c in channels ?? 0..<shape.channels {
             var sum = 0.0
             for n in 0..<shape.batch { sum += Reductions.sum(x + (n * shape.channels + c) * plane, count: plane) }
             let mean = sum / count
@@ -40,9 +43,9 @@ public enum BatchNorm {
     public static func forwardInference(
         input x: UnsafePointer<Float>, output y: UnsafeMutablePointer<Float>, shape: TensorShape,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>
+        runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>, channels: Range<Int>? = nil
     ) {
-        for c in 0..<shape.channels {
+        for c in channels ?? 0..<shape.channels {
             let invStd = 1 / (Double(runningVar[c]) + epsilon).squareRoot()
             normalize(x, y, shape, c, mean: Double(runningMean[c]), invStd: invStd,
                       gamma: Double(weight[c]), beta: Double(bias[c]))
@@ -67,10 +70,10 @@ public enum BatchNorm {
         input x: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>, gradInput dx: UnsafeMutablePointer<Float>?,
         shape: TensorShape, weight: UnsafePointer<Float>,
         savedMean: UnsafePointer<Float>, savedInvStd: UnsafePointer<Float>,
-        gradWeight: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>
+        gradWeight: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>, channels: Range<Int>? = nil
     ) {
         let plane = shape.plane, count = Double(shape.batch * plane)
-        for c in 0..<shape.channels {
+        for c in channels ?? 0..<shape.channels {
             let mean = savedMean[c], invStd = Double(savedInvStd[c])
             var sumDy = 0.0, sumDyCentered = 0.0
             for n in 0..<shape.batch {
