@@ -15,7 +15,8 @@ struct SwiftDistTrain: ParsableCommand {
         more ranks than cores).
         """,
         version: programVersion,
-        subcommands: [Train.self, Doctor.self, Synth.self, Preprocess.self, Inspect.self, Model.self, Bench.self],
+        subcommands: [Train.self, Doctor.self, Synth.self, Preprocess.self, Inspect.self, Model.self, Bench.self,
+                      Evaluate.self],
         defaultSubcommand: Train.self
     )
 }
