@@ -16,7 +16,7 @@ struct SwiftDistTrain: ParsableCommand {
         """,
         version: programVersion,
         subcommands: [Train.self, Doctor.self, Synth.self, Preprocess.self, Inspect.self, Model.self, Bench.self,
-                      Evaluate.self, Predict.self],
+                      Evaluate.self, Predict.self, ExperimentCommand.self],
         defaultSubcommand: Train.self
     )
 }
