@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["Figures"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "HDF5", "Tensors"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ResultsTests", dependencies: ["Results", "Evaluation", "PatchStore", "TestSupport"],
+        .testTarget(name: "ResultsTests", dependencies: ["Results", "Evaluation", "Network", "PatchStore", "TestSupport"],
                     swiftSettings: niftiInclude),
         .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "HDF5", "CHDF5", "CNIfTI", "TestSupport"],
                     swiftSettings: niftiInclude),

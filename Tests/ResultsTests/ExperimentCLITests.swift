@@ -1,0 +1,54 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `experiment` through the built executable, on the tiny store with one step per epoch.
+final class ExperimentCLITests: XCTestCase {
+    func testTinyExperimentWritesTable1AndFigures() throws {
+        let fixture = try TinyFixture.shared()
+        let out = try fixture.scratch("experiment").appendingPathComponent("table1").path
+        let arguments = ["experiment", "--store", fixture.store, "--epochs", "2", "--max-steps", "1", "--batch", "2", "--out", out]
+        assertSucceeded(try cli(arguments, timeout: 300), "experiment")
+        let report = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        let lines = report.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains("| Loss | RV | MYO | LV | All |"), report)
+        let losses = ["dice", "vnet", "gdl", "mime"]
+        let table = lines.filter { line in losses.contains { line.hasPrefix("| \($0) | ") } && line.contains(" / ") }
+        XCTAssertEqual(table.map { $0.split(separator: "|")[0].trimmingCharacters(in: .whitespaces) }, losses)
+        let cell = try NSRegularExpression(pattern: #"^ (\*\*)?\d+\.\d(\*\*)? / (\*\*)?\d+\.\d(\*\*)? $"#)
+        for row in table {
+            let cells = row.split(separator: "|", omittingEmptySubsequences: true).dropFirst().map(String.init)
+            XCTAssertEqual(cells.count, 4, row)
+            for c in cells { XCTAssertEqual(cell.numberOfMatches(in: c, range: NSRange(c.startIndex..., in: c)), 1, "cell '\(c)'") }
+        }
+        // Every column has a best DSC and a best HD95 in bold.
+        for column in 1...4 {
+            let cells = table.map { $0.split(separator: "|", omittingEmptySubsequences: true)[column] }
+            XCTAssertTrue(cells.contains { $0.split(separator: "/")[0].contains("**") }, "column \(column) DSC")
+            XCTAssertTrue(cells.contains { $0.split(separator: "/")[1].contains("**") }, "column \(column) HD95")
+        }
+        // The "All" cell of each loss is its evaluation's foreground mean.
+        for (loss, row) in zip(losses, table) {
+            let summary = try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: "\(out)/\(loss)/eval/summary.json"))) as! [String: Any]
+            let foreground = summary["foreground"] as! [String: Any]
+            let dice = foreground["dsc_mean"] as! Double, hd = foreground["hd95_mm_mean"] as! Double
+            let all = row.split(separator: "|", omittingEmptySubsequences: true)[4].replacingOccurrences(of: "*", with: "")
+            XCTAssertEqual(all.trimmingCharacters(in: .whitespaces), String(format: "%.1f / %.1f", 100 * dice, hd), loss)
+            XCTAssertEqual(try String(contentsOfFile: "\(out)/\(loss)/metrics.jsonl", encoding: .utf8)
+                .split(separator: "\n").count, 2, loss)
+        }
+        XCTAssertTrue(report.contains("non-finite steps"), report)
+        XCTAssertTrue(report.contains("world size: 1 rank(s)"), report)
+        XCTAssertTrue(report.contains("oneDNN 2."), report)
+        for png in ["curves_loss.png", "curves_val_dice.png", "figure1.png"] {
+            XCTAssertTrue(report.contains("](\(png))"), png)
+            let data = try Data(contentsOf: URL(fileURLWithPath: out + "/" + png))
+            XCTAssertEqual(Array(data.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], png)
+        }
+        // A second run into the same directory is refused before training.
+        let again = try cli(arguments)
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.stderr.contains("already holds a dice run"), again.stderr)
+    }
+}
