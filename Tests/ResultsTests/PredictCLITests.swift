@@ -53,24 +53,35 @@ final class PredictCLITests: XCTestCase {
         XCTAssertEqual(b.header.affine, bIn.header.affine)
     }
 
-    /// On a store whose slices are the scans' own grid (32 x 32, so resampling is the identity
-    /// both ways), `predict` on a test scan and `evaluate` on the store must predict the same
-    /// number of voxels per class: the same normalisation, patches and argmax.
-    func testPredictAgreesWithEvaluateOnTheStoreGrid() throws {
-        let fixture = try TinyFixture.shared()
-        let dir = try fixture.scratch("agree")
+    /// Five 32 x 32 x 2 scans with labels (`X_image`/`X_label`) made into a `pairs` store on their
+    /// own grid (slice size 32: resampling is the identity both ways).
+    func makePairsStore(_ dir: URL, extra: [String] = []) throws -> String {
         let pairs = dir.appendingPathComponent("pairs")
         try FileManager.default.createDirectory(at: pairs, withIntermediateDirectories: true)
         for i in 0..<5 {
             let image = pairs.appendingPathComponent("case\(i)_image.nii.gz").path
             try writeScan(image, shape: [32, 32, 2], spacing: [1.5, 1.5, 8], origin: [0, 0, 0], seed: Double(i))
             let volume = try NIfTIVolume.read(image)
-            let labels = volume.voxels.map { Float(min(max(Int(($0 - 80) / 90), 0), 3)) }
+            // Class 3: the bright disc; 1 and 2: bands along the left and top edges.
+            let labels = volume.voxels.indices.map { v -> Float in
+                let (x, y) = (v % 32, (v / 32) % 32)
+                return volume.voxels[v] > 250 ? 3 : x < 6 ? 1 : y < 6 ? 2 : 0
+            }
             try NIfTIWriter.write(labels, like: volume.header, as: .uint8, to: pairs.appendingPathComponent("case\(i)_label.nii.gz").path)
         }
         let store = dir.appendingPathComponent("pairs.h5").path
         assertSucceeded(try cli(["preprocess", "--dataset", "pairs", "--in", pairs.path, "--out", store, "--size", "32",
-                                 "--classes", "4"]), "preprocess pairs")
+                                 "--classes", "4"] + extra), "preprocess pairs")
+        return store
+    }
+
+    /// On a store whose slices are the scans' own grid, `predict` on a test scan and `evaluate`
+    /// on the store must predict the same number of voxels per class: the same normalisation,
+    /// patches and argmax.
+    func testPredictAgreesWithEvaluateOnTheStoreGrid() throws {
+        let fixture = try TinyFixture.shared()
+        let dir = try fixture.scratch("agree")
+        let store = try makePairsStore(dir)
         let out = dir.appendingPathComponent("eval").path
         assertSucceeded(try cli(["evaluate", "--checkpoint", fixture.checkpoint, "--store", store, "--out", out]), "evaluate")
         let rows = try csvRows(out + "/per_volume.csv")
@@ -86,6 +97,33 @@ final class PredictCLITests: XCTestCase {
                 XCTAssertEqual(labels.filter { $0 == Float(k) }.count, Int(row[5])!, "\(volume.id) class \(k)")
             }
         }
+    }
+
+    /// Overlapping 16 x 16 sub-patches (stride 8): evaluation rebuilds the whole reference volume
+    /// (label voxels equal the label file's), and predict works with a sub-patch model.
+    func testOverlappingSubPatches() throws {
+        let fixture = try TinyFixture.shared()
+        let dir = try fixture.scratch("subpatch")
+        let store = try makePairsStore(dir, extra: ["--patch", "16", "--stride", "8"])
+        let run = dir.appendingPathComponent("run").path
+        assertSucceeded(try cli(["train", "--store", store, "--loss", "dice", "--epochs", "1", "--max-steps", "1", "--batch", "2",
+                                 "--out", run]), "train")
+        let out = dir.appendingPathComponent("eval").path
+        assertSucceeded(try cli(["evaluate", "--checkpoint", run + "/best.h5", "--store", store, "--out", out]), "evaluate")
+        let rows = try csvRows(out + "/per_volume.csv")
+        let tests = try PatchStoreReader(path: store).volumes(.test)
+        XCTAssertEqual(rows.count, tests.count * 3)
+        for volume in tests {
+            XCTAssertEqual(volume.numPatches, 2 * 9)  // 2 slices x 3 x 3 origins (0, 8, 16)
+            let labels = try NIfTIVolume.read(volume.labelFile).voxels
+            for k in 1..<4 {
+                let row = try XCTUnwrap(rows.first { $0[0] == volume.id && $0[1] == "\(k)" })
+                XCTAssertEqual(Int(row[4])!, labels.filter { $0 == Float(k) }.count, "\(volume.id) class \(k)")
+            }
+        }
+        let seg = dir.appendingPathComponent("seg.nii.gz").path
+        assertSucceeded(try cli(["predict", "--checkpoint", run + "/best.h5", "--in", tests[0].imageFiles[0], "--out", seg]), "predict")
+        XCTAssertEqual(try NIfTIVolume.read(seg).shape, [32, 32, 2])
     }
 
     func testBadInputIsRefusedAndNothingWritten() throws {
