@@ -1,4 +1,5 @@
 import Foundation
+import PatchStore
 import TestSupport
 import XCTest
 
@@ -50,5 +51,23 @@ final class ExperimentCLITests: XCTestCase {
         let again = try cli(arguments)
         XCTAssertEqual(again.status, 1)
         XCTAssertTrue(again.stderr.contains("already holds a dice run"), again.stderr)
+    }
+
+    /// Under mpirun the ranks train together, share the test volumes, and rank 0 alone writes the report.
+    func testTinyExperimentOnTwoRanks() throws {
+        let fixture = try TinyFixture.shared()
+        let out = try fixture.scratch("experiment2").appendingPathComponent("table1").path
+        let result = try mpirun(2, "swift-dist-train", ["experiment", "--store", fixture.store, "--epochs", "1", "--max-steps", "1",
+                                                        "--batch", "2", "--out", out], timeout: 300)
+        assertSucceeded(result, "mpirun -n 2 experiment")
+        let report = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        XCTAssertTrue(report.contains("world size: 2 rank(s)"), report)
+        XCTAssertTrue(report.contains("command: `mpirun -n 2 "), report)
+        for loss in ["dice", "vnet", "gdl", "mime"] {
+            XCTAssertTrue(report.contains("\n| \(loss) | "), loss)
+            let rows = try csvRows("\(out)/\(loss)/eval/per_volume.csv")
+            XCTAssertEqual(rows.count, try PatchStoreReader(path: fixture.store).volumes(.test).count * 3, loss)
+        }
+        XCTAssertEqual(result.stdout.components(separatedBy: "report: ").count, 2, "one report line (rank 0)")
     }
 }
