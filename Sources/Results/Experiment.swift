@@ -1,4 +1,5 @@
 import Cluster
+import Common
 import Evaluation
 import Foundation
 import PatchStore
@@ -31,6 +32,10 @@ public enum Experiment {
         public var figureSlices = 4
         /// The command line, recorded in the report.
         public var command = ""
+        /// Evaluate and report the runs already in `out/<loss>` (e.g. trained by
+        /// jobs/table1-array.sbatch) instead of training; their schedule and store are read
+        /// from their config.json and must agree.
+        public var skipTraining = false
 
         public init(dataset: String, out: String, epochs: Int) {
             self.dataset = dataset
@@ -68,13 +73,32 @@ public enum Experiment {
     @discardableResult
     public static func run(_ settings: Settings, world: Communicator, programVersion: String) throws -> String? {
         let started = Date()
+        var settings = settings
         let recipe = try recipe(settings.dataset)
         guard !settings.losses.isEmpty else { throw ResultsError(settings.out, "no loss to compare") }
-        // Refuse before any training whatever would fail later: an earlier run's outputs, no test split.
-        for loss in settings.losses where FileManager.default.fileExists(atPath: "\(settings.out)/\(loss)/last.h5") {
-            throw ResultsError(settings.out, "already holds a \(loss) run (\(loss)/last.h5): choose another --out")
+        let store: String
+        var trainingWorldSize = world.size
+        if settings.skipTraining {
+            let config = try existingRuns(settings)
+            store = settings.store ?? config.store.path
+            guard try FileChecksum.fnv1a64(store) == config.store.checksum else {
+                throw ResultsError(store, "is not the store the runs in \(settings.out) were trained on (checksum differs)")
+            }
+            settings.epochs = config.settings.epochs
+            settings.batch = config.settings.batch
+            settings.learningRate = config.settings.learningRate
+            settings.seed = config.settings.seed
+            settings.maxStepsPerEpoch = config.settings.maxStepsPerEpoch
+            settings.threads = config.settings.threads
+            trainingWorldSize = config.worldSize
+        } else {
+            // Refuse before any training whatever would fail later: an earlier run's outputs, no test split.
+            for loss in settings.losses where FileManager.default.fileExists(atPath: "\(settings.out)/\(loss)/last.h5") {
+                throw ResultsError(settings.out, "already holds a \(loss) run (\(loss)/last.h5): choose another --out, "
+                                   + "or --skip-training to evaluate it")
+            }
+            store = try settings.store ?? BuiltInDataset.store(recipe, world: world, programVersion: programVersion)
         }
-        let store = try settings.store ?? BuiltInDataset.store(recipe, world: world, programVersion: programVersion)
         let reader = try PatchStoreReader(path: store)
         guard try !reader.volumes(.test).isEmpty else {
             throw ResultsError(store, "the test split has no volumes: nothing to evaluate the losses on")
@@ -91,9 +115,11 @@ public enum Experiment {
             training.maxStepsPerEpoch = settings.maxStepsPerEpoch
             training.maxValidationVolumes = settings.maxValidationVolumes
             let trainStart = Date()
-            let outcome = try TrainingRun.run(training, world: world, programVersion: programVersion)
-            guard !outcome.stopped else {
-                throw ResultsError(training.out, "stopped by a signal while training \(loss); the experiment is incomplete")
+            if !settings.skipTraining {
+                let outcome = try TrainingRun.run(training, world: world, programVersion: programVersion)
+                guard !outcome.stopped else {
+                    throw ResultsError(training.out, "stopped by a signal while training \(loss); the experiment is incomplete")
+                }
             }
             let trainSeconds = Date().timeIntervalSince(trainStart)
             // best.h5 exists unless validation Dice was never a number; then the last weights stand in.
@@ -105,20 +131,54 @@ public enum Experiment {
             options.batch = settings.batch
             let result = try CheckpointEvaluation.run(options, world: world)
             if let result {
-                runs.append(LossRun(loss: loss, checkpoint: checkpoint, evaluation: result,
-                                    metrics: try readMetrics(training.out + "/metrics.jsonl"),
-                                    trainSeconds: trainSeconds, evaluateSeconds: Date().timeIntervalSince(evaluateStart)))
+                let metrics = try readMetrics(training.out + "/metrics.jsonl")
+                runs.append(LossRun(loss: loss, checkpoint: checkpoint, evaluation: result, metrics: metrics,
+                                    trainSeconds: settings.skipTraining ? metrics.reduce(0) { $0 + $1.seconds } : trainSeconds,
+                                    evaluateSeconds: Date().timeIntervalSince(evaluateStart)))
                 print("\(loss): test split\n" + ReportWriter.table(result.summary), terminator: "")
             }
         }
         try world.barrier()
         guard world.isRoot else { return nil }
         let report = ExperimentReport(settings: settings, store: store, reader: reader, runs: runs,
-                                      worldSize: world.size, programVersion: programVersion)
+                                      worldSize: world.size, trainingWorldSize: trainingWorldSize,
+                                      programVersion: programVersion)
         let path = try report.write(seconds: Date().timeIntervalSince(started))
         print(report.table1())
         print("report: \(path)")
         return path
+    }
+
+    /// The configuration shared by the runs already in `out/<loss>`: each must have a
+    /// config.json, metrics.jsonl and last.h5, and all the same store, schedule and world size.
+    static func existingRuns(_ settings: Settings) throws -> TrainingRun.Config {
+        var configs: [TrainingRun.Config] = []
+        for loss in settings.losses {
+            let dir = "\(settings.out)/\(loss)"
+            for file in ["config.json", "metrics.jsonl", "last.h5"] where !FileManager.default.fileExists(atPath: "\(dir)/\(file)") {
+                throw ResultsError("\(dir)/\(file)", "missing: --skip-training needs a finished \(loss) run in \(dir)")
+            }
+            do {
+                configs.append(try JSONDecoder().decode(TrainingRun.Config.self,
+                                                        from: Data(contentsOf: URL(fileURLWithPath: "\(dir)/config.json"))))
+            } catch {
+                throw ResultsError("\(dir)/config.json", "not a training run's config: \(error)")
+            }
+            guard configs.last!.settings.loss == loss else {
+                throw ResultsError("\(dir)/config.json", "is a \(configs.last!.settings.loss) run, expected \(loss)")
+            }
+        }
+        let first = configs[0]
+        func schedule(_ c: TrainingRun.Config) -> [String] {
+            let s = c.settings
+            return [c.store.checksum, "\(c.worldSize)", "\(s.epochs)", "\(s.batch)", "\(s.accumulate)", "\(s.learningRate)",
+                    "\(s.seed)", "\(s.maxStepsPerEpoch)"]
+        }
+        for (loss, config) in zip(settings.losses, configs) where schedule(config) != schedule(first) {
+            throw ResultsError("\(settings.out)/\(loss)/config.json",
+                               "store, world size or schedule differ from the \(settings.losses[0]) run's: the losses are not comparable")
+        }
+        return first
     }
 
     /// The epochs of a run's `metrics.jsonl`.

@@ -15,7 +15,9 @@ struct ExperimentReport {
     let store: String
     let reader: PatchStoreReader
     let runs: [Experiment.LossRun]
+    /// Ranks of this process's world (evaluation), and of the training runs.
     let worldSize: Int
+    let trainingWorldSize: Int
     let programVersion: String
 
     /// Figure files, relative to the output directory.
@@ -154,14 +156,16 @@ struct ExperimentReport {
         }
         md += "## Run\n\n"
         md += "- command: `" + (worldSize > 1 ? "mpirun -n \(worldSize) " : "") + "\(settings.command)`\n"
-        md += "- world size: \(worldSize) rank(s), \(settings.threads) thread(s) per rank\n"
+        md += "- world size: \(trainingWorldSize) rank(s), \(settings.threads) thread(s) per rank"
+            + (settings.skipTraining ? " (training, earlier; evaluated here on \(worldSize) rank(s))" : "") + "\n"
         md += "- store: `\(store)` (\(reader.kind), \(reader.count(.train)) training patches \(reader.patchSize[0])x\(reader.patchSize[1]), "
             + "slices \(reader.sliceSize)x\(reader.sliceSize))\n"
         md += "- schedule: \(settings.epochs) epoch(s)" + (settings.maxStepsPerEpoch > 0 ? ", at most \(settings.maxStepsPerEpoch) steps each" : "")
             + ", batch \(settings.batch) per rank, Adam lr \(settings.learningRate), seed \(settings.seed)\n"
         md += "- versions: swift-dist-train \(programVersion), oneDNN \(DNNLInfo.version), HDF5 \(H5Library.version), "
             + "MPI \(Communicator.libraryVersion.split(separator: ",").first.map(String.init) ?? "?")\n"
-        md += "- time: \(String(format: "%.0f", seconds)) s, finished \(ISO8601DateFormatter().string(from: Date()))\n"
+        md += "- time: \(String(format: "%.0f", seconds)) s" + (settings.skipTraining ? " (evaluation and report; training not included)" : "")
+            + ", finished \(ISO8601DateFormatter().string(from: Date()))\n"
         return md
     }
 }

@@ -49,6 +49,9 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: "Test slices in the overlay figure.")
     var figureSlices = 4
 
+    @Flag(help: "Do not train: evaluate and report the runs already in OUT/<loss> (e.g. from jobs/table1-array.sbatch).")
+    var skipTraining = false
+
     func run() throws {
         Job.run {
             var settings = Experiment.Settings(dataset: dataset, out: out ?? "runs/table1-\(dataset)",
@@ -61,6 +64,7 @@ struct ExperimentCommand: ParsableCommand {
             settings.maxStepsPerEpoch = maxSteps
             settings.maxValidationVolumes = maxValVolumes
             settings.figureSlices = figureSlices
+            settings.skipTraining = skipTraining
             settings.command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
             try Experiment.run(settings, world: Communicator.world, programVersion: programVersion)
         }

@@ -51,6 +51,23 @@ final class ExperimentCLITests: XCTestCase {
         let again = try cli(arguments)
         XCTAssertEqual(again.status, 1)
         XCTAssertTrue(again.stderr.contains("already holds a dice run"), again.stderr)
+
+        // --skip-training evaluates the runs that are there: the same Table 1, schedule read from config.json.
+        try FileManager.default.removeItem(atPath: out + "/report.md")
+        let reported = try cli(["experiment", "--skip-training", "--out", out], timeout: 300)
+        assertSucceeded(reported, "experiment --skip-training")
+        let second = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        XCTAssertEqual(second.split(separator: "\n").filter { line in losses.contains { line.hasPrefix("| \($0) | ") } && line.contains(" / ") },
+                       table.map { Substring($0) })
+        XCTAssertTrue(second.contains("2 epoch(s), at most 1 steps each, batch 2 per rank"), second)
+        XCTAssertTrue(second.contains("training not included"), second)
+        // ... and refuses a store the runs were not trained on.
+        let other = try fixture.scratch("other").appendingPathComponent("other.h5").path
+        assertSucceeded(try cli(["preprocess", "--dataset", "acdc", "--in", fixture.nifti, "--out", other, "--size", "32",
+                                 "--seed", "1"]), "preprocess")
+        let wrong = try cli(["experiment", "--skip-training", "--store", other, "--out", out])
+        XCTAssertEqual(wrong.status, 1)
+        XCTAssertTrue(wrong.stderr.contains("is not the store the runs"), wrong.stderr)
     }
 
     /// Under mpirun the ranks train together, share the test volumes, and rank 0 alone writes the report.
