@@ -25,6 +25,9 @@ final class TinyFixture {
 
     private init() throws {
         directory = try makeTemporaryDirectory("results")
+        // Checkpoints add up (tens of MB per test run): remove the whole fixture when the tests end.
+        Self.removeAtExit = directory.path
+        atexit { if let path = TinyFixture.removeAtExit { try? FileManager.default.removeItem(atPath: path) } }
         nifti = directory.appendingPathComponent("nifti").path
         store = directory.appendingPathComponent("tiny.h5").path
         assertSucceeded(try cli(["synth", "--dataset", "acdc", "--out", nifti, "--patients", "3", "--width", "32", "--slices", "3"]), "synth")
@@ -34,6 +37,7 @@ final class TinyFixture {
         checkpoint = run + "/best.h5"
     }
 
+    nonisolated(unsafe) static var removeAtExit: String?
     nonisolated(unsafe) private static var cached: Result<TinyFixture, Error>?
     private static let lock = NSLock()
 
