@@ -51,9 +51,16 @@ let package = Package(
         .target(name: "PatchStore", dependencies: ["Common", "HDF5", "CHDF5", "CNIfTI"], swiftSettings: niftiInclude,
                 linkerSettings: [.linkedLibrary("znz")]),
 
+        // Checkpoints to results: test-split evaluation (3D DSC, HD95), NIfTI prediction,
+        // the four-loss experiment and its report (Table 1, curves, overlays).
+        .target(name: "Results", dependencies: ["Cluster", "Common", "Evaluation", "Figures", "HDF5", "Network",
+                                                "PatchStore", "Tensors", "Training"],
+                swiftSettings: niftiInclude),
+
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
-            "Cluster", "HDF5", "Tensors", "Network", "PatchStore", "Training", "Decompose", "CNIfTI",
+            "Cluster", "HDF5", "Tensors", "Network", "PatchStore", "Training", "Decompose", "CNIfTI", "Evaluation",
+            "Results",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: niftiInclude),
 
@@ -73,6 +80,8 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["Figures"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "HDF5", "Tensors"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "ResultsTests", dependencies: ["Results", "Evaluation", "Network", "PatchStore", "TestSupport"],
+                    swiftSettings: niftiInclude),
         .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "HDF5", "CHDF5", "CNIfTI", "TestSupport"],
                     swiftSettings: niftiInclude),
         // jobs/ against a real single-node Slurm (scripts/test-slurm); skipped unless

@@ -15,7 +15,8 @@ struct SwiftDistTrain: ParsableCommand {
         more ranks than cores).
         """,
         version: programVersion,
-        subcommands: [Train.self, Doctor.self, Synth.self, Preprocess.self, Inspect.self, Model.self, Bench.self, Decompose.self],
+        subcommands: [Train.self, Synth.self, Preprocess.self, Inspect.self, Evaluate.self, Predict.self,
+                      ExperimentCommand.self, Decompose.self, Model.self, Bench.self, Doctor.self],
         defaultSubcommand: Train.self
     )
 }

@@ -1,0 +1,191 @@
+import Cluster
+import Common
+import Evaluation
+import Foundation
+import PatchStore
+import Training
+
+/// `experiment`: the paper's comparison. The same store, seed, schedule and world size for
+/// every loss; each loss trained by `TrainingRun.run` (the `train` code), its best checkpoint
+/// evaluated on the test split by `CheckpointEvaluation`, then `report.md` with Table 1,
+/// training curves and overlay figures written on rank 0.
+public enum Experiment {
+    /// The losses of the paper's Table 1, in its row order.
+    public static let paperLosses = ["dice", "vnet", "gdl", "mime"]
+
+    public struct Settings {
+        /// acdc or wmh: the built-in dataset when `store` is nil, and the report's title.
+        public var dataset: String
+        public var store: String?
+        public var out: String
+        public var epochs: Int
+        public var losses = Experiment.paperLosses
+        public var batch = 8
+        public var learningRate = 5e-4
+        public var seed: UInt64 = 0
+        public var threads = 1
+        /// Cap on steps per epoch (0: all), for quick runs.
+        public var maxStepsPerEpoch = 0
+        /// Cap on validation volumes per epoch (0: all).
+        public var maxValidationVolumes = 0
+        /// Test slices in the overlay figure.
+        public var figureSlices = 4
+        /// The command line, recorded in the report.
+        public var command = ""
+        /// Evaluate and report the runs already in `out/<loss>` (e.g. trained by
+        /// jobs/table1-array.sbatch) instead of training; their schedule and store are read
+        /// from their config.json and must agree.
+        public var skipTraining = false
+
+        public init(dataset: String, out: String, epochs: Int) {
+            self.dataset = dataset
+            self.out = out
+            self.epochs = epochs
+        }
+    }
+
+    /// One loss's outcome, as the report needs it (rank 0).
+    public struct LossRun {
+        public var loss: String
+        public var checkpoint: String
+        public var evaluation: CheckpointEvaluation.Result
+        public var metrics: [EpochMetrics]
+        public var trainSeconds: Double
+        public var evaluateSeconds: Double
+    }
+
+    /// Epochs per loss when none are given: `mpirun -n 4 --oversubscribe swift-dist-train experiment`
+    /// takes about 15 minutes on a 2-core machine. ACDC (232 patches 128x128 per epoch, ~9 s per
+    /// epoch at ~26 images/s on 4 ranks, release build) was measured; WMH (528 patches 64x64) is
+    /// scaled from it by pixels per epoch.
+    public static func defaultEpochs(_ dataset: String) -> Int { dataset == "wmh" ? 40 : 25 }
+
+    /// The built-in dataset for `dataset`.
+    public static func recipe(_ dataset: String) throws -> BuiltInDataset.Recipe {
+        switch dataset {
+        case "acdc": return .acdc
+        case "wmh": return .wmh
+        default: throw ResultsError(dataset, "unknown dataset: use acdc or wmh")
+        }
+    }
+
+    /// Runs the experiment on every rank; returns the report's path on rank 0, nil elsewhere.
+    @discardableResult
+    public static func run(_ settings: Settings, world: Communicator, programVersion: String) throws -> String? {
+        let started = Date()
+        var settings = settings
+        let recipe = try recipe(settings.dataset)
+        guard !settings.losses.isEmpty else { throw ResultsError(settings.out, "no loss to compare") }
+        let store: String
+        var trainingWorldSize = world.size
+        if settings.skipTraining {
+            let config = try existingRuns(settings)
+            store = settings.store ?? config.store.path
+            guard try FileChecksum.fnv1a64(store) == config.store.checksum else {
+                throw ResultsError(store, "is not the store the runs in \(settings.out) were trained on (checksum differs)")
+            }
+            settings.epochs = config.settings.epochs
+            settings.batch = config.settings.batch
+            settings.learningRate = config.settings.learningRate
+            settings.seed = config.settings.seed
+            settings.maxStepsPerEpoch = config.settings.maxStepsPerEpoch
+            settings.threads = config.settings.threads
+            trainingWorldSize = config.worldSize
+        } else {
+            // Refuse before any training whatever would fail later: an earlier run's outputs, no test split.
+            for loss in settings.losses where FileManager.default.fileExists(atPath: "\(settings.out)/\(loss)/last.h5") {
+                throw ResultsError(settings.out, "already holds a \(loss) run (\(loss)/last.h5): choose another --out, "
+                                   + "or --skip-training to evaluate it")
+            }
+            store = try settings.store ?? BuiltInDataset.store(recipe, world: world, programVersion: programVersion)
+        }
+        let reader = try PatchStoreReader(path: store)
+        guard try !reader.volumes(.test).isEmpty else {
+            throw ResultsError(store, "the test split has no volumes: nothing to evaluate the losses on")
+        }
+        var runs: [LossRun] = []
+        for loss in settings.losses {
+            var training = TrainingSettings(store: store, out: "\(settings.out)/\(loss)")
+            training.loss = loss
+            training.epochs = settings.epochs
+            training.batch = settings.batch
+            training.learningRate = settings.learningRate
+            training.seed = settings.seed
+            training.threads = settings.threads
+            training.maxStepsPerEpoch = settings.maxStepsPerEpoch
+            training.maxValidationVolumes = settings.maxValidationVolumes
+            let trainStart = Date()
+            if !settings.skipTraining {
+                let outcome = try TrainingRun.run(training, world: world, programVersion: programVersion)
+                guard !outcome.stopped else {
+                    throw ResultsError(training.out, "stopped by a signal while training \(loss); the experiment is incomplete")
+                }
+            }
+            let trainSeconds = Date().timeIntervalSince(trainStart)
+            // best.h5 exists unless validation Dice was never a number; then the last weights stand in.
+            let best = training.out + "/best.h5"
+            let checkpoint = try world.broadcast(FileManager.default.fileExists(atPath: best) ? best : training.out + "/last.h5")
+            let evaluateStart = Date()
+            var options = CheckpointEvaluation.Options(checkpoint: checkpoint, store: store)
+            options.out = training.out + "/eval"
+            options.batch = settings.batch
+            let result = try CheckpointEvaluation.run(options, world: world)
+            if let result {
+                let metrics = try readMetrics(training.out + "/metrics.jsonl")
+                runs.append(LossRun(loss: loss, checkpoint: checkpoint, evaluation: result, metrics: metrics,
+                                    trainSeconds: settings.skipTraining ? metrics.reduce(0) { $0 + $1.seconds } : trainSeconds,
+                                    evaluateSeconds: Date().timeIntervalSince(evaluateStart)))
+                print("\(loss): test split\n" + ReportWriter.table(result.summary), terminator: "")
+            }
+        }
+        try world.barrier()
+        guard world.isRoot else { return nil }
+        let report = ExperimentReport(settings: settings, store: store, reader: reader, runs: runs,
+                                      worldSize: world.size, trainingWorldSize: trainingWorldSize,
+                                      programVersion: programVersion)
+        let path = try report.write(seconds: Date().timeIntervalSince(started))
+        print(report.table1())
+        print("report: \(path)")
+        return path
+    }
+
+    /// The configuration shared by the runs already in `out/<loss>`: each must have a
+    /// config.json, metrics.jsonl and last.h5, and all the same store, schedule and world size.
+    static func existingRuns(_ settings: Settings) throws -> TrainingRun.Config {
+        var configs: [TrainingRun.Config] = []
+        for loss in settings.losses {
+            let dir = "\(settings.out)/\(loss)"
+            for file in ["config.json", "metrics.jsonl", "last.h5"] where !FileManager.default.fileExists(atPath: "\(dir)/\(file)") {
+                throw ResultsError("\(dir)/\(file)", "missing: --skip-training needs a finished \(loss) run in \(dir)")
+            }
+            do {
+                configs.append(try JSONDecoder().decode(TrainingRun.Config.self,
+                                                        from: Data(contentsOf: URL(fileURLWithPath: "\(dir)/config.json"))))
+            } catch {
+                throw ResultsError("\(dir)/config.json", "not a training run's config: \(error)")
+            }
+            guard configs.last!.settings.loss == loss else {
+                throw ResultsError("\(dir)/config.json", "is a \(configs.last!.settings.loss) run, expected \(loss)")
+            }
+        }
+        let first = configs[0]
+        func schedule(_ c: TrainingRun.Config) -> [String] {
+            let s = c.settings
+            return [c.store.checksum, "\(c.worldSize)", "\(s.epochs)", "\(s.batch)", "\(s.accumulate)", "\(s.learningRate)",
+                    "\(s.seed)", "\(s.maxStepsPerEpoch)"]
+        }
+        for (loss, config) in zip(settings.losses, configs) where schedule(config) != schedule(first) {
+            throw ResultsError("\(settings.out)/\(loss)/config.json",
+                               "store, world size or schedule differ from the \(settings.losses[0]) run's: the losses are not comparable")
+        }
+        return first
+    }
+
+    /// The epochs of a run's `metrics.jsonl`.
+    static func readMetrics(_ path: String) throws -> [EpochMetrics] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try text.split(separator: "\n").map { try decoder.decode(EpochMetrics.self, from: Data($0.utf8)) }
+    }
+}

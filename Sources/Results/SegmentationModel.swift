@@ -1,0 +1,88 @@
+import Foundation
+import Network
+import Tensors
+
+/// Why a checkpoint cannot be evaluated or applied: the file concerned and the problem.
+public struct ResultsError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let message: String
+
+    public init(_ path: String, _ message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String { "\(path): \(message)" }
+}
+
+/// A trained ENet in inference mode (BatchNorm running statistics, no dropout) that
+/// turns batches of C x H x W images into per-pixel class probabilities.
+public final class SegmentationModel {
+    /// The checkpoint (or plain weights file) it was loaded from.
+    public let path: String
+    let network: ENet
+
+    /// Loads the weights of `path` (architecture read from the tensor shapes), oneDNN convolutions.
+    public init(checkpoint path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw ResultsError(path, "no such checkpoint") }
+        self.path = path
+        network = try ENet(weights: path, makeConv: { try DNNLConv2D($0) })
+    }
+
+    public var inChannels: Int { network.inChannels }
+    public var classes: Int { network.classes }
+
+    /// Throws unless the model takes `channels` input channels and predicts `classes` classes.
+    public func check(channels: Int, classes: Int, of data: String) throws {
+        guard inChannels == channels, self.classes == classes else {
+            throw ResultsError(path, "the model takes \(inChannels) channel(s) and predicts \(self.classes) classes, "
+                               + "but \(data) has \(channels) channel(s) and \(classes) classes")
+        }
+    }
+
+    /// Softmax probabilities (n, K, h, w) for `n` images (n, C, h, w), eval mode.
+    public func probabilities(_ images: UnsafeBufferPointer<Float>, count n: Int, height h: Int, width w: Int) throws -> [Float] {
+        precondition(images.count >= n * inChannels * h * w)
+        let logits = try network.forward(images.baseAddress!, shape: TensorShape(n, inChannels, h, w), training: false)
+        return Self.softmax(logits, images: n, classes: classes, pixels: h * w)
+    }
+
+    /// `probabilities` for an array.
+    public func probabilities(_ images: [Float], count n: Int, height h: Int, width w: Int) throws -> [Float] {
+        try images.withUnsafeBufferPointer { try probabilities($0, count: n, height: h, width: w) }
+    }
+
+    /// Per-pixel softmax over classes (layout (n, K, pixels)), the maximum subtracted first.
+    static func softmax(_ z: UnsafeBufferPointer<Float>, images n: Int, classes k: Int, pixels: Int) -> [Float] {
+        var s = [Float](repeating: 0, count: n * k * pixels)
+        for image in 0..<n {
+            let base = image * k * pixels
+            for p in 0..<pixels {
+                var m = -Float.infinity
+                for c in 0..<k { m = max(m, z[base + c * pixels + p]) }
+                var sum: Float = 0
+                for c in 0..<k {
+                    let e = expf(z[base + c * pixels + p] - m)
+                    s[base + c * pixels + p] = e
+                    sum += e
+                }
+                for c in 0..<k { s[base + c * pixels + p] /= sum }
+            }
+        }
+        return s
+    }
+
+    /// Argmax over classes per pixel of (n, K, pixels) scores (lowest class on ties).
+    public static func argmax(_ scores: [Float], images n: Int, classes k: Int, pixels: Int) -> [UInt8] {
+        var labels = [UInt8](repeating: 0, count: n * pixels)
+        for image in 0..<n {
+            let base = image * k * pixels
+            for p in 0..<pixels {
+                var best = 0
+                for c in 1..<k where scores[base + c * pixels + p] > scores[base + best * pixels + p] { best = c }
+                labels[image * pixels + p] = UInt8(best)
+            }
+        }
+        return labels
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Results
+
+/// `experiment`: the paper's Table 1 for the four losses, with figures.
+struct ExperimentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "experiment",
+        abstract: "Train dice, vnet, gdl and mime on one store, evaluate each on the test split, write report.md (Table 1).",
+        discussion: """
+        Every loss is trained with the same store, seed, schedule and world size (the `train` \
+        code), its best checkpoint evaluated on the test split (3D DSC, HD95 in mm), and OUT/report.md \
+        written with Table 1, non-finite step counts, training curves and test overlays (PNG).
+        Without --store, uses the built-in ACDC-like or WMH-like dataset. Example:
+          mpirun -n 4 --oversubscribe swift-dist-train experiment --dataset acdc --out runs/table1-acdc
+        """)
+
+    @Option(help: "Dataset: acdc or wmh (the built-in one when --store is not given).")
+    var dataset = "acdc"
+
+    @Option(help: "Patch store (.h5); default: the built-in dataset.")
+    var store: String?
+
+    @Option(help: "Epochs per loss (default: 25 for acdc, 40 for wmh: about 15 minutes on 4 ranks, 2 cores).")
+    var epochs: Int?
+
+    @Option(help: "Output directory (one sub-directory per loss, report.md).")
+    var out: String?
+
+    @Option(help: "Patches per rank per step.")
+    var batch = 8
+
+    @Option(help: "Adam learning rate.")
+    var lr = 5e-4
+
+    @Option(help: "Seed of the weights, the data order and dropout (the same for every loss).")
+    var seed: UInt64 = 0
+
+    @Option(help: "OpenMP threads per rank (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, else 1).")
+    var threads: Int?
+
+    @Option(help: "Stop each epoch after N steps (0: the whole split), for quick runs.")
+    var maxSteps = 0
+
+    @Option(help: "Validate on at most N volumes per epoch (0: all).")
+    var maxValVolumes = 0
+
+    @Option(help: "Test slices in the overlay figure.")
+    var figureSlices = 4
+
+    @Flag(help: "Do not train: evaluate and report the runs already in OUT/<loss> (e.g. from jobs/table1-array.sbatch).")
+    var skipTraining = false
+
+    func run() throws {
+        Job.run {
+            var settings = Experiment.Settings(dataset: dataset, out: out ?? "runs/table1-\(dataset)",
+                                               epochs: epochs ?? Experiment.defaultEpochs(dataset))
+            settings.store = store
+            settings.batch = batch
+            settings.learningRate = lr
+            settings.seed = seed
+            settings.threads = threads ?? defaultThreads()
+            settings.maxStepsPerEpoch = maxSteps
+            settings.maxValidationVolumes = maxValVolumes
+            settings.figureSlices = figureSlices
+            settings.skipTraining = skipTraining
+            settings.command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+            try Experiment.run(settings, world: Communicator.world, programVersion: programVersion)
+        }
+    }
+}
