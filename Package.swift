@@ -53,7 +53,7 @@ let package = Package(
 
         // Checkpoints to results: test-split evaluation (3D DSC, HD95), NIfTI prediction,
         // the four-loss experiment and its report (Table 1, curves, overlays).
-        .target(name: "Results", dependencies: ["Cluster", "Common", "Evaluation", "Figures", "HDF5", "Network",
+        .target(name: "Results", dependencies: ["Cluster", "Common", "Evaluation", "Figures", "HDF5", "Losses", "Network",
                                                 "PatchStore", "Tensors", "Training"],
                 swiftSettings: niftiInclude),
 

@@ -1,4 +1,5 @@
 import Foundation
+import Losses
 import Network
 import Tensors
 
@@ -44,32 +45,16 @@ public final class SegmentationModel {
     public func probabilities(_ images: UnsafeBufferPointer<Float>, count n: Int, height h: Int, width w: Int) throws -> [Float] {
         precondition(images.count >= n * inChannels * h * w)
         let logits = try network.forward(images.baseAddress!, shape: TensorShape(n, inChannels, h, w), training: false)
-        return Self.softmax(logits, images: n, classes: classes, pixels: h * w)
+        var probabilities = [Float](repeating: 0, count: n * classes * h * w)
+        probabilities.withUnsafeMutableBufferPointer {
+            ClassSoftmax.apply(logits, into: $0, images: n, classes: classes, pixels: h * w)
+        }
+        return probabilities
     }
 
     /// `probabilities` for an array.
     public func probabilities(_ images: [Float], count n: Int, height h: Int, width w: Int) throws -> [Float] {
         try images.withUnsafeBufferPointer { try probabilities($0, count: n, height: h, width: w) }
-    }
-
-    /// Per-pixel softmax over classes (layout (n, K, pixels)), the maximum subtracted first.
-    static func softmax(_ z: UnsafeBufferPointer<Float>, images n: Int, classes k: Int, pixels: Int) -> [Float] {
-        var s = [Float](repeating: 0, count: n * k * pixels)
-        for image in 0..<n {
-            let base = image * k * pixels
-            for p in 0..<pixels {
-                var m = -Float.infinity
-                for c in 0..<k { m = max(m, z[base + c * pixels + p]) }
-                var sum: Float = 0
-                for c in 0..<k {
-                    let e = expf(z[base + c * pixels + p] - m)
-                    s[base + c * pixels + p] = e
-                    sum += e
-                }
-                for c in 0..<k { s[base + c * pixels + p] /= sum }
-            }
-        }
-        return s
     }
 
     /// Argmax over classes per pixel of (n, K, pixels) scores (lowest class on ties).

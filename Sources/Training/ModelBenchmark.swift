@@ -65,7 +65,7 @@ public enum ModelBenchmark {
             }
             // Like the reference's inference step: softmax over the classes, nothing else.
             probabilities.withUnsafeMutableBufferPointer {
-                softmax(logits, into: $0, images: batch, classes: classes, pixels: size * size)
+                ClassSoftmax.apply(logits, into: $0, images: batch, classes: classes, pixels: size * size)
             }
         }
         let train = try median(of: steps, warmup: warmup, trainStep)
@@ -78,25 +78,6 @@ public enum ModelBenchmark {
                       trainImagesPerSecond: Double(batch) / train, inferImagesPerSecond: Double(batch) / infer,
                       trainGflops: 3 * forwardGflop * Double(batch) / train,
                       peakRSSMiB: Double(usage.ru_maxrss) / 1024)
-    }
-
-    /// Per-pixel softmax over the class axis of `N x K x P` logits.
-    static func softmax(_ logits: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>,
-                        images: Int, classes: Int, pixels: Int) {
-        for n in 0..<images {
-            let base = n * classes * pixels
-            for p in 0..<pixels {
-                var largest = -Float.infinity
-                for k in 0..<classes { largest = max(largest, logits[base + k * pixels + p]) }
-                var sum: Float = 0
-                for k in 0..<classes {
-                    let e = expf(logits[base + k * pixels + p] - largest)
-                    out[base + k * pixels + p] = e
-                    sum += e
-                }
-                for k in 0..<classes { out[base + k * pixels + p] /= sum }
-            }
-        }
     }
 
     /// Median seconds of `steps` timed calls after `warmup` untimed ones.

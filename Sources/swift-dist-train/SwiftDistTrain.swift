@@ -10,7 +10,9 @@ struct SwiftDistTrain: ParsableCommand {
         abstract: "Data-parallel ENet training for 2D medical-image segmentation over MPI.",
         discussion: """
         Runs as a single process, or one rank per process under mpirun or srun:
-          mpirun -n 2 swift-dist-train doctor
+          mpirun -n 4 swift-dist-train train --store S.h5 --loss mime --out runs/x
+          srun --mpi=pmix swift-dist-train train ...
+        With no subcommand it runs `train` on the built-in ACDC-like dataset.
         As root, mpirun also needs --allow-run-as-root (and --oversubscribe for
         more ranks than cores).
         """,

@@ -136,9 +136,8 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(leftovers, [])
     }
 
-    /// A signal to one rank stops every rank after the current step with a checkpoint; --resume continues.
-    func testSignalCheckpointsAndResumeContinues() throws {
-        let out = outDirectory("signal")
+    /// Starts a 2-rank run of many epochs in the background.
+    func startLongTraining(out: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
         process.arguments = ["-n", "2", Products.executable("swift-dist-train").path, "train", "--store", Self.store!,
@@ -147,9 +146,21 @@ final class TrainCommandTests: XCTestCase {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait for the first epoch, then signal one rank (not the launcher).
+        return process
+    }
+
+    /// Waits until `out/metrics.jsonl` has `epochs` lines (or two minutes pass).
+    func waitForEpochs(_ epochs: Int, in out: String) {
         let deadline = Date().addingTimeInterval(120)
-        while (try? metrics(out).count) ?? 0 < 1 && Date() < deadline { usleep(100_000) }
+        while (try? metrics(out).count) ?? 0 < epochs && Date() < deadline { usleep(100_000) }
+    }
+
+    /// A signal to one rank stops every rank after the current step with a checkpoint; --resume continues.
+    func testSignalCheckpointsAndResumeContinues() throws {
+        let out = outDirectory("signal")
+        let process = try startLongTraining(out: out)
+        // Wait for the first epoch, then signal one rank (not the launcher).
+        waitForEpochs(1, in: out)
         let ranks = childProcesses(of: process.processIdentifier)
         XCTAssertEqual(ranks.count, 2)
         kill(ranks.last!, SIGTERM)
@@ -172,16 +183,8 @@ final class TrainCommandTests: XCTestCase {
     /// SIGKILL on one rank ends the job within seconds; the last checkpoint stays intact and resumable.
     func testKilledRankEndsTheJobAndCheckpointSurvives() throws {
         let out = outDirectory("kill")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
-        process.arguments = ["-n", "2", Products.executable("swift-dist-train").path, "train", "--store", Self.store!,
-                             "--batch", "2", "--epochs", "500", "--out", out, "--threads", "1"]
-        process.environment = ProcessInfo.processInfo.environment.merging(mpirunEnvironment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(120)
-        while (try? metrics(out).count) ?? 0 < 2 && Date() < deadline { usleep(100_000) }
+        let process = try startLongTraining(out: out)
+        waitForEpochs(2, in: out)
         let ranks = childProcesses(of: process.processIdentifier)
         XCTAssertEqual(ranks.count, 2)
         let killed = Date()
