@@ -20,8 +20,8 @@ struct Train: ParsableCommand {
     @Option(help: "Patch store (.h5) from `preprocess`; default: the built-in ACDC-like dataset.")
     var store: String?
 
-    @Option(help: "Output directory.")
-    var out = "runs/train"
+    @Option(help: "Output directory (default: runs/<loss>-<date>-<time>, a new one per run).")
+    var out: String?
 
     @Option(help: "Loss: ce, dice, vnet, gdl, mime, dice+ce, gdl+ce.")
     var loss = "mime"
@@ -81,7 +81,9 @@ struct Train: ParsableCommand {
         Job.run {
             let world = Communicator.world
             let storePath = try store ?? BuiltInDataset.store(.acdc, world: world, programVersion: programVersion)
-            var settings = TrainingSettings(store: storePath, out: out)
+            // Every rank must use rank 0's choice of a fresh directory.
+            let outPath = try out ?? world.broadcast(world.isRoot ? freshRunDirectory(loss) : "")
+            var settings = TrainingSettings(store: storePath, out: outPath)
             settings.loss = loss
             settings.epochs = epochs
             settings.batch = batch
@@ -103,6 +105,20 @@ struct Train: ParsableCommand {
             try TrainingRun.run(settings, world: world, programVersion: programVersion)
         }
     }
+}
+
+/// `runs/<loss>-<yyyyMMdd-HHmmss>`, with a suffix if that exists already.
+func freshRunDirectory(_ loss: String) -> String {
+    let formatter = DateFormatter()
+    formatter.dateFormat = "yyyyMMdd-HHmmss"
+    let base = "runs/\(loss.replacingOccurrences(of: "+", with: "-"))-\(formatter.string(from: Date()))"
+    var candidate = base
+    var n = 1
+    while FileManager.default.fileExists(atPath: candidate) {
+        n += 1
+        candidate = "\(base)-\(n)"
+    }
+    return candidate
 }
 
 /// Threads per rank from the launcher's environment.
