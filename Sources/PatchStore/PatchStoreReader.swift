@@ -104,6 +104,21 @@ public final class PatchStoreReader {
         try labels[split]!.read(start: [index, 0, 0], count: [1, h, w], into: label)
     }
 
+    /// Reads the `count` consecutive patches starting at `first` (e.g. one volume's) in one
+    /// hyperslab per dataset: `images` gets count x C x H x W floats, `labels` count x H x W.
+    public func readPatches(_ split: Split, from first: Int, count: Int, images imageBuffer: UnsafeMutableBufferPointer<Float>,
+                            labels labelBuffer: UnsafeMutableBufferPointer<UInt8>) throws {
+        let (h, w) = (patchSize[0], patchSize[1])
+        guard first >= 0, count >= 0, first + count <= self.count(split) else {
+            throw PatchStoreError(.badInput, path: path,
+                                  "patches \(first)..<\(first + count) of \(split) are out of range 0..<\(self.count(split))")
+        }
+        try images[split]!.read(start: [first, 0, 0, 0], count: [count, channels, h, w],
+                                into: UnsafeMutableBufferPointer(rebasing: imageBuffer[0..<(count * channels * h * w)]))
+        try labels[split]!.read(start: [first, 0, 0], count: [count, h, w],
+                                into: UnsafeMutableBufferPointer(rebasing: labelBuffer[0..<(count * h * w)]))
+    }
+
     /// Reads patch `index` into new arrays.
     public func patch(_ split: Split, _ index: Int) throws -> (image: [Float], label: [UInt8]) {
         let n = patchSize[0] * patchSize[1]

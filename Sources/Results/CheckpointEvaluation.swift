@@ -90,11 +90,7 @@ public enum CheckpointEvaluation {
             let n = min(batch, record.numPatches - start)
             try images.withUnsafeMutableBufferPointer { im in
                 try labels.withUnsafeMutableBufferPointer { lb in
-                    for i in 0..<n {
-                        try reader.readPatch(split, record.firstPatch + start + i,
-                                             image: UnsafeMutableBufferPointer(rebasing: im[(i * imageSize)..<((i + 1) * imageSize)]),
-                                             label: UnsafeMutableBufferPointer(rebasing: lb[(i * h * w)..<((i + 1) * h * w)]))
-                    }
+                    try reader.readPatches(split, from: record.firstPatch + start, count: n, images: im, labels: lb)
                 }
             }
             let probabilities = try images.withUnsafeBufferPointer {

@@ -37,11 +37,7 @@ public struct Validation {
                 let n = min(batch, volume.numPatches - start)
                 try images.withUnsafeMutableBufferPointer { im in
                     try labels.withUnsafeMutableBufferPointer { lb in
-                        for i in 0..<n {
-                            try reader.readPatch(split, volume.firstPatch + start + i,
-                                                 image: UnsafeMutableBufferPointer(rebasing: im[(i * imageSize)..<((i + 1) * imageSize)]),
-                                                 label: UnsafeMutableBufferPointer(rebasing: lb[(i * h * w)..<((i + 1) * h * w)]))
-                        }
+                        try reader.readPatches(split, from: volume.firstPatch + start, count: n, images: im, labels: lb)
                     }
                 }
                 let logits = try images.withUnsafeBufferPointer {

@@ -48,6 +48,29 @@ final class EndToEndTests: XCTestCase {
         try assertNoTemporaries()
     }
 
+    /// A block of consecutive patches read at once equals the same patches read one by one.
+    func testReadingConsecutivePatchesMatchesSingleReads() throws {
+        _ = try Synth.generate(.acdc, to: url("acdc").path, count: 4, seed: 1, width: 32, slices: 3)
+        let store = url("acdc.h5")
+        try Fixtures.preprocess(.acdc, input: url("acdc"), output: store, size: 32, patch: 16)
+        let reader = try PatchStoreReader(path: store.path)
+        let volume = try reader.volumes(.train)[1]
+        let (first, n, pixels) = (volume.firstPatch, volume.numPatches, 16 * 16)
+        var images = [Float](repeating: .nan, count: n * pixels), labels = [UInt8](repeating: 255, count: n * pixels)
+        try images.withUnsafeMutableBufferPointer { im in
+            try labels.withUnsafeMutableBufferPointer { try reader.readPatches(.train, from: first, count: n, images: im, labels: $0) }
+        }
+        for i in 0..<n {
+            let single = try reader.patch(.train, first + i)
+            XCTAssertEqual(Array(images[(i * pixels)..<((i + 1) * pixels)]), single.image)
+            XCTAssertEqual(Array(labels[(i * pixels)..<((i + 1) * pixels)]), single.label)
+        }
+        let total = reader.count(.train)
+        assertStoreError(try images.withUnsafeMutableBufferPointer { im in
+            try labels.withUnsafeMutableBufferPointer { try reader.readPatches(.train, from: total - 1, count: 2, images: im, labels: $0) }
+        }, .badInput, file: store.path, "out of range")
+    }
+
     /// Mime weights recomputed from every train label patch read back.
     func assertMimeWeightsFromLabels(_ reader: PatchStoreReader) throws {
         let n = reader.count(.train), k = reader.numClasses
