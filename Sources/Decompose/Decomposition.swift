@@ -68,7 +68,7 @@ public final class Decomposition {
                                       patches: reader.count(.train), pixelsPerPatch: height * width,
                                       classNames: reader.classNames)
         Threads.set(settings.threads)
-        network = ENet(inChannels: channels, classes: classes, seed: settings.seed, makeConv: { try DNNLConv2D($0) })
+        network = ENet(inChannels: channels, classes: classes, seed: settings.seed, backend: .oneDNN)
         if let path = settings.checkpoint {
             let architecture = try ENet.architecture(ofWeights: path)
             guard architecture == (channels, classes) else {

@@ -83,9 +83,9 @@ extension ENet {
     }
 
     /// A model built to fit the weights in `path` and loaded from it.
-    public convenience init(weights path: String, makeConv: @escaping ConvFactory = ENet.referenceConv) throws {
+    public convenience init(weights path: String, backend: ConvBackend = .reference) throws {
         let (inChannels, classes) = try ENet.architecture(ofWeights: path)
-        self.init(inChannels: inChannels, classes: classes, makeConv: makeConv)
+        self.init(inChannels: inChannels, classes: classes, backend: backend)
         try loadWeights(from: path)
     }
 

@@ -1,21 +1,16 @@
 import Tensors
 
-/// The ENet of `design/enet.md`, on plain NCHW float buffers, with explicit
-/// forward and backward passes.
+/// The ENet of `design/enet.md`, with explicit forward and backward passes.
+/// Input and logits are plain NCHW float buffers.
 ///
 /// Parameters live in one flat buffer and gradients in another (`store`);
-/// BatchNorm running statistics in a third. Convolutions come from `makeConv`,
-/// so a fast `Conv2DKernel` replaces the reference one with one line.
+/// BatchNorm running statistics in a third. Convolutions and the layout of the
+/// activations between layers come from the `backend`: the plain-loop reference
+/// on NCHW, or oneDNN on blocked `nChw16c` (no reorders between layers).
 /// Activation memory is planned and allocated on the first pass for an input
 /// shape (values and gradients share memory by liveness) and reused while the
 /// shape stays the same.
 public final class ENet {
-    /// Makes the convolution kernel for one geometry.
-    public typealias ConvFactory = (Conv2DGeometry) throws -> Conv2DKernel
-
-    /// The plain-loop reference convolution.
-    public static let referenceConv: ConvFactory = { ReferenceConv2D($0) }
-
     public let inChannels: Int
     public let classes: Int
     /// All named tensors and the flat parameter, gradient and running-statistic buffers.
@@ -44,15 +39,17 @@ public final class ENet {
     /// weights, PyTorch-default uniform conv biases, BatchNorm weight N(1, 0.02)
     /// and bias 0, PReLU slopes 0.25, all from one generator in state-dict order.
     /// Dropout masks come from a second generator derived from the same seed.
-    public init(inChannels: Int = 1, classes: Int, seed: UInt64 = 0, makeConv: @escaping ConvFactory = ENet.referenceConv) {
+    public init(inChannels: Int = 1, classes: Int, seed: UInt64 = 0, backend: ConvBackend = .reference) {
         precondition((1...15).contains(inChannels), "ENet takes 1 to 15 input channels")
         precondition(classes >= 1, "ENet needs at least one class")
         self.inChannels = inChannels
         self.classes = classes
         store = ParameterStore()
-        graph = Graph(input: Node("input"), context: PassContext(dropoutSeed: ENet.dropoutSeed(seed)))
-        var builder = ENetBuilder(graph: graph, store: store, makeConv: makeConv)
+        graph = Graph(input: Node("input"), context: PassContext(dropoutSeed: ENet.dropoutSeed(seed)),
+                      activationLayout: backend.activationLayout)
+        var builder = ENetBuilder(graph: graph, store: store, backend: backend)
         logits = builder.build(inChannels: inChannels, classes: classes)
+        logits.layout = .nchw
         blocks = builder.blocks
         convolutions = builder.convolutions
         store.seal()

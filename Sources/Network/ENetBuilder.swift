@@ -4,17 +4,17 @@
 struct ENetBuilder {
     let graph: Graph
     let store: ParameterStore
-    let makeConv: ENet.ConvFactory
+    let backend: ConvBackend
     /// How each tensor is initialised, in declaration order.
     private(set) var initializers: [(NamedTensor, Initializer)] = []
     /// Summary rows: block name and the node that block ends with.
     private(set) var blocks: [(name: String, output: Node)] = []
     private(set) var convolutions: [ConvLayer] = []
 
-    init(graph: Graph, store: ParameterStore, makeConv: @escaping ENet.ConvFactory) {
+    init(graph: Graph, store: ParameterStore, backend: ConvBackend) {
         self.graph = graph
         self.store = store
-        self.makeConv = makeConv
+        self.backend = backend
     }
 
     // MARK: - Layers
@@ -22,16 +22,17 @@ struct ENetBuilder {
     mutating func conv(_ name: String, _ x: Node, _ outChannels: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
                        padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), bias: Bool = true,
                        inChannels: Int) -> Node {
-        let (store, makeConv) = (self.store, self.makeConv)
+        let (store, backend) = (self.store, self.backend)
         let layer = graph.add(name) { out in
             ConvLayer(name: name, input: x, output: out, store: store, outChannels: outChannels, kernel: kernel,
-                      stride: stride, padding: padding, dilation: dilation, bias: bias, makeConv: makeConv,
+                      stride: stride, padding: padding, dilation: dilation, bias: bias, backend: backend,
                       inChannels: inChannels)
         }
         let fanIn = inChannels * kernel.0 * kernel.1, fanOut = outChannels * kernel.0 * kernel.1
         initializers.append((layer.weight, .xavierNormal(fanIn: fanIn, fanOut: fanOut)))
         if let bias = layer.bias { initializers.append((bias, .uniform(bound: 1 / Double(fanIn).squareRoot()))) }
         convolutions.append(layer)
+        layer.output.layout = graph.activationLayout
         return layer.output
     }
 

@@ -12,8 +12,8 @@ public enum ForwardFile {
     /// Returns the logits' shape.
     @discardableResult
     public static func run(weights: String, input: String, output: String, trainMode: Bool = false,
-                           makeConv: @escaping ENet.ConvFactory = ENet.referenceConv) throws -> TensorShape {
-        let model = try ENet(weights: weights, makeConv: makeConv)
+                           backend: ConvBackend = .reference) throws -> TensorShape {
+        let model = try ENet(weights: weights, backend: backend)
         let file = try H5File.open(input)
         let dataset = try file.dataset("x")
         let dims = dataset.shape

@@ -27,7 +27,7 @@ public final class SegmentationModel {
     public init(checkpoint path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw ResultsError(path, "no such checkpoint") }
         self.path = path
-        network = try ENet(weights: path, makeConv: { try DNNLConv2D($0) })
+        network = try ENet(weights: path, backend: .oneDNN)
     }
 
     public var inChannels: Int { network.inChannels }

@@ -2,8 +2,10 @@ import CDNNL
 
 /// A convolution the oneDNN way: forward training, backward data and backward
 /// weights (+ bias) primitives created once for one geometry, with memory
-/// layouts chosen by oneDNN and reorders from/to the caller's plain NCHW/OIHW
-/// buffers at the edges. Every memory and primitive is allocated in `init`;
+/// layouts chosen by oneDNN and reorders from/to the caller's buffers at the
+/// edges where the layouts differ. The caller's weights are plain OIHW; its
+/// activations are plain NCHW or blocked `nChw16c` (`source`, `destination`):
+/// a network that keeps its activations blocked skips most reorders. Every memory and primitive is allocated in `init`;
 /// `forward` and `backward` allocate nothing themselves (oneDNN's
 /// `dnnl_primitive_execute` makes a few small heap allocations for its argument
 /// map, ~4 per primitive run, measured with a malloc-counting LD_PRELOAD). The tensors in oneDNN's layouts
@@ -24,6 +26,8 @@ public final class DNNLConv2D: Conv2DKernel {
     public let computesInputGradient: Bool
     /// The activation layout that was requested from oneDNN.
     public let layout: ConvLayout
+    /// The caller's layouts of the input (and its gradient) and of the output (and its gradient).
+    public let sourceLayout: ActivationLayout, destinationLayout: ActivationLayout
     /// The implementation oneDNN picked for each primitive, keyed `forward`,
     /// `backwardData`, `backwardWeights` (e.g. `brgconv:avx512_core`, `ref:any`).
     public let implementations: [String: String]
@@ -63,31 +67,38 @@ public final class DNNLConv2D: Conv2DKernel {
     ///   - inputGradient: whether `backward` will be asked for `gradInput`.
     ///   - layouts: activation layouts to consider, in order.
     ///   - choice: how to pick among the layouts whose primitives are all JIT kernels.
+    ///   - source: the layout of the caller's `input` and `gradInput` buffers.
+    ///   - destination: the layout of the caller's `output` and `gradOutput` buffers.
     public convenience init(_ geometry: Conv2DGeometry, bias: Bool = true, inputGradient: Bool = true,
                             layouts: [ConvLayout] = ConvLayout.allCases, choice: LayoutChoice = .heuristic,
+                            source: ActivationLayout = .nchw, destination: ActivationLayout = .nchw,
                             context: DNNLContext? = nil) throws {
         let context = try context ?? DNNLContext.shared()
         var layouts = layouts
-        if choice == .heuristic, let preferred = ConvLayout.preferred(for: geometry), layouts.contains(preferred) {
+        if choice == .heuristic,
+           let preferred = ConvLayout.preferred(for: geometry, source: source, destination: destination),
+           layouts.contains(preferred) {
             layouts = [preferred] + layouts.filter { $0 != preferred }
         }
         let plans = try ConvPlan.candidates(geometry, bias: bias, inputGradient: inputGradient, layouts: layouts,
                                             all: choice == .fastest, engine: context.engine)
         var plan = plans[0]
         if choice == .fastest && plans.count > 1 {
-            let scratch = ConvScratch(geometry)
+            let scratch = ConvScratch(geometry, source: source, destination: destination)
             var best = Double.infinity
             for candidate in plans {
                 let kernel = try DNNLConv2D(geometry, bias: bias, inputGradient: inputGradient, plan: candidate,
-                                            context: context)
+                                            source: source, destination: destination, context: context)
                 let seconds = try kernel.secondsPerStep(scratch)
                 if seconds < best { (best, plan) = (seconds, candidate) }
             }
         }
-        try self.init(geometry, bias: bias, inputGradient: inputGradient, plan: plan, context: context)
+        try self.init(geometry, bias: bias, inputGradient: inputGradient, plan: plan, source: source,
+                      destination: destination, context: context)
     }
 
     private init(_ geometry: Conv2DGeometry, bias: Bool, inputGradient: Bool, plan: ConvPlan,
+                 source sourceLayout: ActivationLayout, destination destinationLayout: ActivationLayout,
                  context: DNNLContext) throws {
         let engine = context.engine
         self.geometry = geometry
@@ -97,10 +108,13 @@ public final class DNNLConv2D: Conv2DKernel {
         stream = context.stream
         layout = plan.layout
         implementations = plan.implementations
+        self.sourceLayout = sourceLayout
+        self.destinationLayout = destinationLayout
 
         let g = geometry
-        let plainIn = try memoryDescriptor([g.batch, g.inChannels, g.height, g.width], dnnl_nchw)
-        let plainOut = try memoryDescriptor([g.batch, g.outChannels, g.outputHeight, g.outputWidth], dnnl_nchw)
+        let plainIn = try memoryDescriptor([g.batch, g.inChannels, g.height, g.width], sourceLayout.tag)
+        let plainOut = try memoryDescriptor([g.batch, g.outChannels, g.outputHeight, g.outputWidth],
+                                            destinationLayout.tag)
         let plainWeights = try memoryDescriptor([g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth], dnnl_oihw)
         let plainBias = try memoryDescriptor([g.outChannels], dnnl_x)
 
@@ -280,14 +294,17 @@ public enum LayoutChoice: Sendable {
 private final class ConvScratch {
     let input, weight, bias, output, gradInput, gradWeight, gradBias: UnsafeMutablePointer<Float>
 
-    init(_ g: Conv2DGeometry) {
+    init(_ g: Conv2DGeometry, source: ActivationLayout, destination: ActivationLayout) {
         func buffer(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
             p.initialize(repeating: 0.5, count: n)
             return p
         }
-        (input, weight, bias) = (buffer(g.inputCount), buffer(g.weightCount), buffer(g.outChannels))
-        (output, gradInput) = (buffer(g.outputCount), buffer(g.inputCount))
+        let inputs = source.storageCount(batch: g.batch, channels: g.inChannels, height: g.height, width: g.width)
+        let outputs = destination.storageCount(batch: g.batch, channels: g.outChannels, height: g.outputHeight,
+                                               width: g.outputWidth)
+        (input, weight, bias) = (buffer(inputs), buffer(g.weightCount), buffer(g.outChannels))
+        (output, gradInput) = (buffer(outputs), buffer(inputs))
         (gradWeight, gradBias) = (buffer(g.weightCount), buffer(g.outChannels))
     }
 
@@ -301,6 +318,8 @@ public enum ConvLayout: String, CaseIterable, Sendable {
     case nhwc
     case nChw8c
     case nchw
+    /// Blocked by 16 channels: no reorder when the caller's activations are blocked too.
+    case nChw16c
 
     /// The layout that measured fastest, reorders at the plain edges included, for
     /// this kind of convolution (oneDNN 2.6, AVX-512, ENet shapes at 256x256, batch 8,
@@ -311,7 +330,12 @@ public enum ConvLayout: String, CaseIterable, Sendable {
     /// - other kernels with at most 16 channels on a side and 32 on the other: `nhwc`,
     ///   e.g. a 4 -> 4 3x3 at 128x128 14 -> 6 ms;
     /// - dilation 16: `nhwc` (`any` gets the GEMM path, 9.5 -> 6.8 ms).
-    public static func preferred(for g: Conv2DGeometry) -> ConvLayout? {
+    ///
+    /// With blocked activations on both sides the caller's own layout goes first (no
+    /// reorders).
+    public static func preferred(for g: Conv2DGeometry, source: ActivationLayout = .nchw,
+                                 destination: ActivationLayout = .nchw) -> ConvLayout? {
+        if source == .nChw16c && destination == .nChw16c { return .nChw16c }
         let fewer = min(g.inChannels, g.outChannels), more = max(g.inChannels, g.outChannels)
         let pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1
         if pointwise && fewer < 16 { return .nchw }
@@ -326,6 +350,7 @@ public enum ConvLayout: String, CaseIterable, Sendable {
         case .nhwc: return dnnl_nhwc
         case .nChw8c: return dnnl_nChw8c
         case .nchw: return dnnl_nchw
+        case .nChw16c: return dnnl_nChw16c
         }
     }
 }

@@ -37,7 +37,7 @@ public enum ModelBenchmark {
     public static func run(size: Int, batch: Int, classes: Int, inChannels: Int = 1, threads: Int,
                            loss lossName: String = "dice", steps: Int = 15, warmup: Int = 3, seed: UInt64 = 0) throws -> Report {
         Threads.set(threads)
-        let network = ENet(inChannels: inChannels, classes: classes, seed: seed, makeConv: { try DNNLConv2D($0) })
+        let network = ENet(inChannels: inChannels, classes: classes, seed: seed, backend: .oneDNN)
         let model = ENetReplica(network)
         let optimizer = Adam(count: network.parameterCount, learningRate: 5e-4)
         let loss = try Loss(try LossKind(parsing: lossName))

@@ -46,7 +46,7 @@ public enum TrainingRun {
         let (h, w) = (reader.patchSize[0], reader.patchSize[1])
         let loss = try makeLoss(settings, reader: reader, world: world)
         let network = ENet(inChannels: reader.channels, classes: reader.numClasses, seed: settings.seed,
-                           makeConv: { try DNNLConv2D($0) })
+                           backend: .oneDNN)
         try network.validate(TensorShape(settings.batch, reader.channels, h, w), training: true)
         let optimizer = Adam(count: network.parameterCount, learningRate: Float(settings.learningRate),
                              weightDecay: Float(settings.weightDecay))

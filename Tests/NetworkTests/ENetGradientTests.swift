@@ -30,8 +30,17 @@ final class ENetGradientTests: XCTestCase {
         try check(shape: TensorShape(2, 1, 16, 16), training: true, step: 1e-3, relative: 1e-2)
     }
 
-    private func check(shape: TensorShape, training: Bool, step h: Float, relative: Double) throws {
-        let net = ENet(inChannels: 1, classes: 3, seed: 5)
+    /// The fast path (oneDNN convolutions, blocked activations and the blocked layer ops) too.
+    func testWholeNetworkGradientsOneDNNBlocked() throws {
+        for training in [false, true] {
+            try check(shape: TensorShape(2, 1, 16, 16), training: training, step: 1e-3, relative: 1e-2,
+                      backend: .oneDNN)
+        }
+    }
+
+    private func check(shape: TensorShape, training: Bool, step h: Float, relative: Double,
+                       backend: ConvBackend = .reference) throws {
+        let net = ENet(inChannels: 1, classes: 3, seed: 5, backend: backend)
         // Non-trivial BatchNorm biases, slopes and running statistics, so nothing hides behind 0 or 1.
         var random = TestRandom(21)
         for tensor in net.store.tensors where tensor.shape.count == 1 {

@@ -24,7 +24,7 @@ final class NonConvolutionTimingTests: XCTestCase {
             throw XCTSkip("set NETWORK_TIMING=1 (in a release build) to time the non-convolution work")
         }
         let shape = TensorShape(8, 1, 256, 256)
-        let net = ENet(inChannels: 1, classes: 4, makeConv: { NoOpConv($0) })
+        let net = ENet(inChannels: 1, classes: 4, backend: .plain { NoOpConv($0) })
         var random = TestRandom(1)
         let x = random.normal(shape.count)
         let g = random.normal(8 * 4 * 256 * 256).map { $0 * 1e-3 }

@@ -1,3 +1,5 @@
+import Tensors
+
 /// The layers in execution order and the nodes they connect. Forward runs the
 /// layers in order, backward in reverse. Activation values and gradients share
 /// memory by liveness (`ValuePlan`, `GradientPlan`), planned and allocated once
@@ -8,12 +10,15 @@ final class Graph {
     private(set) var layers: [Layer] = []
     private(set) var preparedShape: TensorShape?
     let context: PassContext
+    /// The layout of activations between layers (the network's input is always plain).
+    let activationLayout: ActivationLayout
     private var gradientPlan: GradientPlan?
     /// Value plans for the prepared shape, keyed by whether they keep what backward needs.
     private var valuePlans: [Bool: ValuePlan] = [:]
 
-    init(input: Node, context: PassContext) {
+    init(input: Node, context: PassContext, activationLayout: ActivationLayout = .nchw) {
         self.input = input
+        self.activationLayout = activationLayout
         self.nodes = [input]
         self.context = context
         input.needsGradient = false
@@ -22,12 +27,14 @@ final class Graph {
     /// The last layer's output.
     var output: Node { layers.last!.output }
 
-    /// A new node produced by `layer(node)`, appended in execution order.
+    /// A new node produced by `layer(node)`, appended in execution order. The node
+    /// is blocked if any input is (convolutions set their output's layout themselves).
     @discardableResult
     func add<L: Layer>(_ name: String, _ make: (Node) -> L) -> L {
         let node = Node(name)
         let layer = make(node)
         precondition(layer.output === node, "layer must produce the node it was given")
+        node.layout = layer.inputs.contains { $0.layout != .nchw } ? activationLayout : .nchw
         for input in layer.inputs { input.consumers += 1 }
         nodes.append(node)
         layers.append(layer)

@@ -1,6 +1,6 @@
 import Tensors
 
-/// 2D convolution through a `Conv2DKernel` made by the model's factory, so the
+/// 2D convolution through a `Conv2DKernel` made by the model's backend, so the
 /// reference kernel and fast ones are interchangeable.
 final class ConvLayer: Layer {
     let name: String
@@ -8,11 +8,13 @@ final class ConvLayer: Layer {
     let weight: NamedTensor, bias: NamedTensor?
     let outChannels: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
     unowned let store: ParameterStore
-    let makeConv: ENet.ConvFactory
+    let backend: ConvBackend
     private var conv: Conv2DKernel?
+    /// What `conv` was made for.
+    private var convKey: (Conv2DGeometry, ActivationLayout, ActivationLayout)?
 
     init(name: String, input: Node, output: Node, store: ParameterStore, outChannels: Int, kernel: (Int, Int),
-         stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), bias: Bool, makeConv: @escaping ENet.ConvFactory,
+         stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), bias: Bool, backend: ConvBackend,
          inChannels: Int) {
         self.name = name
         self.input = input
@@ -23,7 +25,7 @@ final class ConvLayer: Layer {
         self.stride = stride
         self.padding = padding
         self.dilation = dilation
-        self.makeConv = makeConv
+        self.backend = backend
         weight = store.declare("\(name).weight", shape: [outChannels, inChannels, kernel.0, kernel.1])
         self.bias = bias ? store.declare("\(name).bias", shape: [outChannels]) : nil
     }
@@ -44,8 +46,11 @@ final class ConvLayer: Layer {
 
     func prepare(_ context: PassContext) throws {
         let g = geometry(for: input.shape)
-        if conv?.geometry != g { conv = try makeConv(g) }
-        if input.consumers > 1 { context.reserveScratch(input.shape.count) }
+        if let key = convKey, key == (g, input.layout, output.layout) {} else {
+            conv = try backend.makeConv(g, bias != nil, input.layout, output.layout)
+            convKey = (g, input.layout, output.layout)
+        }
+        if input.consumers > 1 { context.reserveScratch(input.storageCount) }
     }
 
     func forward(_ context: PassContext) throws {
@@ -62,7 +67,7 @@ final class ConvLayer: Layer {
                            gradInput: gradInput, gradWeight: store.gradient(weight),
                            gradBias: bias.map { store.gradient($0) })
         if input.needsGradient && !direct {
-            ChannelOps.addInPlace(input.grad, context.scratch, count: input.shape.count)
+            ChannelOps.addInPlace(input.grad, context.scratch, count: input.storageCount)
         }
     }
 }
@@ -106,6 +111,19 @@ final class BatchNormLayer: Layer {
         let (w, b) = (store.values(weight), store.values(bias))
         let (rm, rv) = (store.values(runningMean), store.values(runningVar))
         let (mean, invStd, training) = (savedMean, savedInvStd, context.training)
+        if input.layout == .nChw16c {
+            Parallel.forEach((shape.channels + 15) / 16, threads: context.threads) { k in
+                if training {
+                    BlockedBatchNorm.forwardTraining(input: x, output: y, shape: shape, weight: w, bias: b,
+                                                     runningMean: rm, runningVar: rv, savedMean: mean,
+                                                     savedInvStd: invStd, blocks: k..<(k + 1))
+                } else {
+                    BlockedBatchNorm.forwardInference(input: x, output: y, shape: shape, weight: w, bias: b,
+                                                      runningMean: rm, runningVar: rv, blocks: k..<(k + 1))
+                }
+            }
+            return
+        }
         Parallel.forEach(shape.channels, threads: context.threads) { c in
             if training {
                 BatchNorm.forwardTraining(input: x, output: y, shape: shape, weight: w, bias: b, runningMean: rm,
@@ -118,7 +136,23 @@ final class BatchNormLayer: Layer {
     }
 
     func backward(_ context: PassContext) throws {
-        if trained {
+        if input.layout == .nChw16c {
+            let (x, dy, dx, shape) = (input.value!, output.grad!, input.gradIfNeeded, input.shape)
+            let (w, dw, db) = (store.values(weight), store.gradient(weight), store.gradient(bias))
+            let (mean, invStd, trained) = (savedMean, savedInvStd, trained)
+            let (rm, rv) = (store.values(runningMean), store.values(runningVar))
+            Parallel.forEach((shape.channels + 15) / 16, threads: context.threads) { k in
+                if trained {
+                    BlockedBatchNorm.backwardTraining(input: x, gradOutput: dy, gradInput: dx, shape: shape, weight: w,
+                                                      savedMean: mean, savedInvStd: invStd, gradWeight: dw,
+                                                      gradBias: db, blocks: k..<(k + 1))
+                } else {
+                    BlockedBatchNorm.backwardInference(input: x, gradOutput: dy, gradInput: dx, shape: shape, weight: w,
+                                                       runningMean: rm, runningVar: rv, gradWeight: dw, gradBias: db,
+                                                       blocks: k..<(k + 1))
+                }
+            }
+        } else if trained {
             let (x, dy, dx, shape) = (input.value!, output.grad!, input.gradIfNeeded, input.shape)
             let (w, dw, db) = (store.values(weight), store.gradient(weight), store.gradient(bias))
             let (mean, invStd) = (savedMean, savedInvStd)
@@ -158,24 +192,24 @@ final class PReLULayer: Layer {
 
     /// Records the current sides, for `PassContext.piecewiseChoicesFrozen`.
     func freezeSides() {
-        frozenPositive = (0..<input.shape.count).map { input.value[$0] > 0 }
+        frozenPositive = (0..<input.storageCount).map { input.value[$0] > 0 }
     }
 
     /// Per-chunk sums of the slope gradient, added in chunk order.
     private var partial: [Float] = []
 
     func prepare(_ context: PassContext) throws {
-        partial = [Float](repeating: 0, count: Parallel.chunks(input.shape.count))
+        partial = [Float](repeating: 0, count: Parallel.chunks(input.storageCount))
     }
 
     func forward(_ context: PassContext) throws {
         if context.piecewiseChoicesFrozen {
-            PReLU.forward(input: input.value, output: output.value, count: input.shape.count,
+            PReLU.forward(input: input.value, output: output.value, count: input.storageCount,
                           slope: store.values(slope).pointee, positive: frozenPositive)
             return
         }
         let (x, y, a) = (input.value!, output.value!, store.values(slope).pointee)
-        Parallel.forEachChunk(input.shape.count, threads: context.threads) { _, start, length in
+        Parallel.forEachChunk(input.storageCount, threads: context.threads) { _, start, length in
             PReLU.forward(input: x + start, output: y + start, count: length, slope: a)
         }
     }
@@ -184,7 +218,7 @@ final class PReLULayer: Layer {
         let (x, dy, dx, a) = (input.value!, output.grad!, input.gradIfNeeded, store.values(slope).pointee)
         partial.withUnsafeMutableBufferPointer { sums in
             let sums = sums.baseAddress!
-            Parallel.forEachChunk(input.shape.count, threads: context.threads) { k, start, length in
+            Parallel.forEachChunk(input.storageCount, threads: context.threads) { k, start, length in
                 PReLU.backward(input: x + start, gradOutput: dy + start, gradInput: dx.map { $0 + start },
                                count: length, slope: a, gradSlope: sums + k)
             }
@@ -215,14 +249,21 @@ final class MaxPoolLayer: Layer {
     }
 
     func prepare(_ context: PassContext) throws {
-        guard output.shape.count > capacity else { return }
+        guard output.storageCount > capacity else { return }
         indices.deallocate()
-        capacity = output.shape.count
+        capacity = output.storageCount
         indices = .allocate(capacity: capacity)
     }
 
     func forward(_ context: PassContext) throws {
-        if context.piecewiseChoicesFrozen {
+        if input.layout == .nChw16c {
+            if context.piecewiseChoicesFrozen {
+                BlockedPooling.maxPoolGather(input: input.value, shape: input.shape, indices: indices, output: output.value)
+            } else {
+                BlockedPooling.maxPoolForward(input: input.value, shape: input.shape, output: output.value,
+                                              indices: indices)
+            }
+        } else if context.piecewiseChoicesFrozen {
             MaxPool2x2.gather(input: input.value, shape: input.shape, indices: indices, output: output.value)
         } else {
             MaxPool2x2.forward(input: input.value, shape: input.shape, output: output.value, indices: indices)
@@ -231,7 +272,12 @@ final class MaxPoolLayer: Layer {
 
     func backward(_ context: PassContext) throws {
         guard let dx = input.gradIfNeeded else { return }
-        MaxPool2x2.backward(gradOutput: output.grad, indices: indices, outputShape: output.shape, gradInput: dx)
+        if input.layout == .nChw16c {
+            BlockedPooling.maxPoolBackward(gradOutput: output.grad, indices: indices, outputShape: output.shape,
+                                           gradInput: dx)
+        } else {
+            MaxPool2x2.backward(gradOutput: output.grad, indices: indices, outputShape: output.shape, gradInput: dx)
+        }
     }
 }
 
@@ -250,19 +296,29 @@ final class MaxUnpoolLayer: Layer {
     var inputs: [Node] { [input] }
 
     func outputShape() throws -> TensorShape {
-        guard input.shape == pool.output.shape else {
+        guard input.shape == pool.output.shape, input.layout == pool.output.layout else {
             throw NetworkError.invalidGraph("unpool input \(input.shape) does not match pool output \(pool.output.shape)")
         }
         return TensorShape(input.shape.batch, input.shape.channels, pool.input.shape.height, pool.input.shape.width)
     }
 
     func forward(_ context: PassContext) throws {
-        MaxUnpool2x2.forward(input: input.value, indices: pool.indices, shape: input.shape, output: output.value)
+        if input.layout == .nChw16c {
+            BlockedPooling.unpoolForward(input: input.value, indices: pool.indices, shape: input.shape,
+                                         output: output.value)
+        } else {
+            MaxUnpool2x2.forward(input: input.value, indices: pool.indices, shape: input.shape, output: output.value)
+        }
     }
 
     func backward(_ context: PassContext) throws {
         guard let dx = input.gradIfNeeded else { return }
-        MaxUnpool2x2.backward(gradOutput: output.grad, indices: pool.indices, shape: input.shape, gradInput: dx)
+        if input.layout == .nChw16c {
+            BlockedPooling.unpoolBackward(gradOutput: output.grad, indices: pool.indices, shape: input.shape,
+                                          gradInput: dx)
+        } else {
+            MaxUnpool2x2.backward(gradOutput: output.grad, indices: pool.indices, shape: input.shape, gradInput: dx)
+        }
     }
 }
 
@@ -287,12 +343,23 @@ final class ChannelPadLayer: Layer {
     }
 
     func forward(_ context: PassContext) throws {
-        ChannelOps.padForward(input: input.value, shape: input.shape, outChannels: channels, output: output.value)
+        guard input.layout != .nchw || output.layout != .nchw else {
+            ChannelOps.padForward(input: input.value, shape: input.shape, outChannels: channels, output: output.value)
+            return
+        }
+        output.value.update(repeating: 0, count: output.storageCount)
+        ChannelTransfer.run(count: input.shape.channels, batch: input.shape.batch, plane: input.shape.plane,
+                            from: input.valueSlice(first: 0), to: output.valueSlice(first: 0), accumulate: false)
     }
 
     func backward(_ context: PassContext) throws {
         guard let dx = input.gradIfNeeded else { return }
-        ChannelOps.padBackward(gradOutput: output.grad, shape: input.shape, outChannels: channels, gradInput: dx)
+        guard input.layout != .nchw || output.layout != .nchw else {
+            ChannelOps.padBackward(gradOutput: output.grad, shape: input.shape, outChannels: channels, gradInput: dx)
+            return
+        }
+        ChannelTransfer.run(count: input.shape.channels, batch: input.shape.batch, plane: input.shape.plane,
+                            from: output.gradSlice(first: 0), to: input.gradSlice(first: 0), accumulate: true)
     }
 }
 
@@ -318,15 +385,41 @@ final class ConcatLayer: Layer {
         return s
     }
 
+    private var plain: Bool { a.layout == .nchw && b.layout == .nchw && output.layout == .nchw }
+
     func forward(_ context: PassContext) throws {
-        ChannelOps.concatForward(a.value, aChannels: a.shape.channels, b.value, bChannels: b.shape.channels,
-                                 batch: a.shape.batch, plane: a.shape.plane, output: output.value)
+        guard !plain else {
+            ChannelOps.concatForward(a.value, aChannels: a.shape.channels, b.value, bChannels: b.shape.channels,
+                                     batch: a.shape.batch, plane: a.shape.plane, output: output.value)
+            return
+        }
+        if output.storageCount != output.shape.count {  // padding lanes nobody else writes
+            output.value.update(repeating: 0, count: output.storageCount)
+        }
+        let (batch, plane) = (a.shape.batch, a.shape.plane)
+        ChannelTransfer.run(count: a.shape.channels, batch: batch, plane: plane, from: a.valueSlice(first: 0),
+                            to: output.valueSlice(first: 0), accumulate: false)
+        ChannelTransfer.run(count: b.shape.channels, batch: batch, plane: plane, from: b.valueSlice(first: 0),
+                            to: output.valueSlice(first: a.shape.channels), accumulate: false)
     }
 
     func backward(_ context: PassContext) throws {
-        ChannelOps.concatBackward(gradOutput: output.grad, aChannels: a.shape.channels, bChannels: b.shape.channels,
-                                  batch: a.shape.batch, plane: a.shape.plane,
-                                  gradA: a.gradIfNeeded, gradB: b.gradIfNeeded)
+        guard !plain else {
+            ChannelOps.concatBackward(gradOutput: output.grad, aChannels: a.shape.channels,
+                                      bChannels: b.shape.channels, batch: a.shape.batch, plane: a.shape.plane,
+                                      gradA: a.gradIfNeeded, gradB: b.gradIfNeeded)
+            return
+        }
+        let (batch, plane) = (a.shape.batch, a.shape.plane)
+        if a.needsGradient {
+            ChannelTransfer.run(count: a.shape.channels, batch: batch, plane: plane, from: output.gradSlice(first: 0),
+                                to: a.gradSlice(first: 0), accumulate: true)
+        }
+        if b.needsGradient {
+            ChannelTransfer.run(count: b.shape.channels, batch: batch, plane: plane,
+                                from: output.gradSlice(first: a.shape.channels), to: b.gradSlice(first: 0),
+                                accumulate: true)
+        }
     }
 }
 
@@ -350,14 +443,14 @@ final class AddLayer: Layer {
 
     func forward(_ context: PassContext) throws {
         let (x, z, y) = (a.value!, b.value!, output.value!)
-        Parallel.forEachChunk(a.shape.count, threads: context.threads) { _, start, length in
+        Parallel.forEachChunk(a.storageCount, threads: context.threads) { _, start, length in
             ChannelOps.addForward(x + start, z + start, count: length, output: y + start)
         }
     }
 
     func backward(_ context: PassContext) throws {
         let (dy, da, db) = (output.grad!, a.gradIfNeeded, b.gradIfNeeded)
-        Parallel.forEachChunk(a.shape.count, threads: context.threads) { _, start, length in
+        Parallel.forEachChunk(a.storageCount, threads: context.threads) { _, start, length in
             ChannelOps.addBackward(gradOutput: dy + start, count: length, gradA: da.map { $0 + start },
                                    gradB: db.map { $0 + start })
         }
@@ -385,14 +478,14 @@ final class DropoutLayer: Layer {
     func outputShape() throws -> TensorShape { input.shape }
 
     func prepare(_ context: PassContext) throws {
-        guard input.shape.count > capacity else { return }
+        guard input.storageCount > capacity else { return }
         mask.deallocate()
-        capacity = input.shape.count
+        capacity = input.storageCount
         mask = .allocate(capacity: capacity)
     }
 
     func forward(_ context: PassContext) throws {
-        let count = input.shape.count
+        let count = input.storageCount
         masked = context.training && context.dropout && p > 0
         let (x, y, m) = (input.value!, output.value!, mask)
         if masked {
@@ -408,7 +501,7 @@ final class DropoutLayer: Layer {
     func backward(_ context: PassContext) throws {
         guard let dx = input.gradIfNeeded else { return }
         let (dy, m, isMasked) = (output.grad!, mask, masked)
-        Parallel.forEachChunk(input.shape.count, threads: context.threads) { _, start, length in
+        Parallel.forEachChunk(input.storageCount, threads: context.threads) { _, start, length in
             if isMasked {
                 Dropout.backward(gradOutput: dy + start, mask: m + start, count: length, gradInput: dx + start)
             } else {
@@ -436,11 +529,19 @@ final class UpsampleLayer: Layer {
     }
 
     func forward(_ context: PassContext) throws {
-        UpsampleNearest2x.forward(input: input.value, shape: input.shape, output: output.value)
+        if input.layout == .nChw16c {
+            BlockedPooling.upsampleForward(input: input.value, shape: input.shape, output: output.value)
+        } else {
+            UpsampleNearest2x.forward(input: input.value, shape: input.shape, output: output.value)
+        }
     }
 
     func backward(_ context: PassContext) throws {
         guard let dx = input.gradIfNeeded else { return }
-        UpsampleNearest2x.backward(gradOutput: output.grad, shape: input.shape, gradInput: dx)
+        if input.layout == .nChw16c {
+            BlockedPooling.upsampleBackward(gradOutput: output.grad, shape: input.shape, gradInput: dx)
+        } else {
+            UpsampleNearest2x.backward(gradOutput: output.grad, shape: input.shape, gradInput: dx)
+        }
     }
 }

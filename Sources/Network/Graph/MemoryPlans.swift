@@ -60,10 +60,10 @@ final class ValuePlan {
             }
         }
         var allocator = SlotAllocator()
-        var slotOf: [ObjectIdentifier: Int] = [ObjectIdentifier(graph.input): allocator.take(graph.input.shape.count)]
+        var slotOf: [ObjectIdentifier: Int] = [ObjectIdentifier(graph.input): allocator.take(graph.input.storageCount)]
         for (j, layer) in layers.enumerated() {
             // The output is taken before the inputs are released: never in place.
-            slotOf[ObjectIdentifier(layer.output)] = allocator.take(layer.output.shape.count)
+            slotOf[ObjectIdentifier(layer.output)] = allocator.take(layer.output.storageCount)
             var released: Set<ObjectIdentifier> = []
             for node in layer.inputs {
                 let id = ObjectIdentifier(node)
@@ -105,11 +105,11 @@ final class GradientPlan {
         var births = [[Node]](repeating: [], count: layers.count)
         var allocator = SlotAllocator()
         let output = graph.output
-        var slotOf: [ObjectIdentifier: Int] = [ObjectIdentifier(output): allocator.take(output.shape.count)]
+        var slotOf: [ObjectIdentifier: Int] = [ObjectIdentifier(output): allocator.take(output.storageCount)]
         for (j, layer) in layers.enumerated().reversed() {
             for node in layer.inputs where node.needsGradient && lastReader[ObjectIdentifier(node)] == j
                 && slotOf[ObjectIdentifier(node)] == nil {
-                slotOf[ObjectIdentifier(node)] = allocator.take(node.shape.count)
+                slotOf[ObjectIdentifier(node)] = allocator.take(node.storageCount)
                 births[j].append(node)
             }
             // The layer's output gradient has been consumed: its slot is free again.
