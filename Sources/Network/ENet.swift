@@ -107,6 +107,7 @@ public final class ENet {
         graph.input.value.update(from: input, count: shape.count)
         graph.context.training = training
         graph.context.dropout = dropout ?? training
+        graph.context.retainActivations = retain
         graph.context.threads = layerThreads
         try graph.forward()
         backwardReady = retain

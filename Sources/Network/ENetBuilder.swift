@@ -56,7 +56,14 @@ struct ENetBuilder {
 
     mutating func prelu(_ slope: NamedTensor, _ x: Node) -> Node {
         let store = self.store
-        return graph.add(slope.name) { PReLULayer(slope: slope, input: x, output: $0, store: store) }.output
+        let prelu = graph.add(slope.name) { PReLULayer(slope: slope, input: x, output: $0, store: store) }
+        // conv -> BatchNorm -> PReLU: the convolution may run all three in inference.
+        let last = graph.layers.suffix(3)
+        if last.count == 3, let conv = last.first as? ConvLayer, let bn = last.dropFirst().first as? BatchNormLayer,
+           bn.input === conv.output, prelu.input === bn.output {
+            conv.epilogue = (bn, prelu)
+        }
+        return prelu.output
     }
 
     mutating func prelu(_ name: String, _ x: Node) -> Node {

@@ -10,10 +10,12 @@ final class PrimitiveDescriptor {
     let handle: dnnl_primitive_desc_t
 
     /// Creates the descriptor for the operation `desc` (a `dnnl_*_desc_t`); backward
-    /// operations need the forward descriptor as `hint`.
-    init(operation desc: UnsafeRawPointer, engine: Engine, hint: PrimitiveDescriptor? = nil) throws {
+    /// operations need the forward descriptor as `hint`; `attributes` add e.g. post-ops.
+    init(operation desc: UnsafeRawPointer, engine: Engine, hint: PrimitiveDescriptor? = nil,
+         attributes: dnnl_primitive_attr_t? = nil) throws {
         var pd: dnnl_primitive_desc_t?
-        try check("dnnl_primitive_desc_create", dnnl_primitive_desc_create(&pd, desc, nil, engine.handle, hint?.handle))
+        try check("dnnl_primitive_desc_create",
+                  dnnl_primitive_desc_create(&pd, desc, attributes, engine.handle, hint?.handle))
         handle = pd!
     }
 

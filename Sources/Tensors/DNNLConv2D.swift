@@ -45,6 +45,9 @@ public final class DNNLConv2D: Conv2DKernel {
     private let bias: MemoryView
     private let destination: PlainEdge
     private let forwardPrimitive: BoundPrimitive
+    // inference with a PReLU post-op, made for the last slope it ran with
+    private let plan: ConvPlan
+    private var fused: (slope: Float, primitive: BoundPrimitive)?
     // backward data (nil without input gradient)
     private let dataGradOutput: PlainEdge?
     private let dataWeights: PlainEdge?
@@ -127,6 +130,7 @@ public final class DNNLConv2D: Conv2DKernel {
                            (DNNL_ARG_DST, destination.inner)]
         if bias { forwardArgs.append((DNNL_ARG_BIAS, self.bias)) }
         forwardPrimitive = try BoundPrimitive(f, forwardArgs)
+        self.plan = plan
 
         if let d = plan.backwardData {
             let gradOut = try PlainEdge(plain: plainOut, inner: d.memory(dnnl_query_diff_dst_md), .input, engine: engine)
@@ -247,6 +251,41 @@ public final class DNNLConv2D: Conv2DKernel {
         try stream.wait()
     }
 
+    /// Whether `forwardFused` is available: oneDNN has a JIT kernel for this convolution
+    /// with a PReLU post-op in the layouts of `forward`.
+    public var supportsFusedInference: Bool { plan.supportsFusedInference }
+
+    /// Inference in one primitive: `output = prelu(conv(input, weight) + bias, slope)`.
+    /// A following BatchNorm with running statistics folds into `weight` and `bias`
+    /// (the caller's job), so conv -> BatchNorm -> PReLU costs one pass over memory.
+    /// oneDNN 2.6 has JIT kernels for a ReLU post-op with a constant negative slope but
+    /// not for its PReLU post-op, so the primitive is made anew when the slope changes
+    /// (after training steps; a few ms).
+    public func forwardFused(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                             slope: Float, output: UnsafeMutablePointer<Float>) throws {
+        if fused?.slope != slope {
+            fused = nil
+            guard plan.supportsFusedInference,
+                  let descriptor = try ConvPlan.fusedInference(plan.inferenceOperation, slope: slope,
+                                                               forward: plan.forward, engine: context.engine) else {
+                throw DNNLConv2DError.noFusedInference(geometry)
+            }
+            let arguments = [(DNNL_ARG_SRC, source.inner), (DNNL_ARG_WEIGHTS, weights.inner),
+                             (DNNL_ARG_BIAS, self.bias), (DNNL_ARG_DST, destination.inner)]
+            fused = (slope, try BoundPrimitive(descriptor, arguments))
+        }
+        try attachWorkspace()
+        try source.bind(input)
+        try weights.bind(weight)
+        try self.bias.point(to: bias)
+        try destination.bind(output)
+        try source.transfer(on: stream)
+        try weights.transfer(on: stream)
+        try fused!.primitive.run(on: stream)
+        try destination.transfer(on: stream)
+        try stream.wait()
+    }
+
     public func backward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
                          gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>,
                          gradBias: UnsafeMutablePointer<Float>?) throws {
@@ -335,7 +374,7 @@ public enum ConvLayout: String, CaseIterable, Sendable {
     /// reorders).
     public static func preferred(for g: Conv2DGeometry, source: ActivationLayout = .nchw,
                                  destination: ActivationLayout = .nchw) -> ConvLayout? {
-        if source == .nChw16c && destination == .nChw16c { return .nChw16c }
+        if source == .nChw16c { return .nChw16c }
         let fewer = min(g.inChannels, g.outChannels), more = max(g.inChannels, g.outChannels)
         let pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideHeight == 1 && g.strideWidth == 1
         if pointwise && fewer < 16 { return .nchw }
@@ -360,6 +399,7 @@ public enum DNNLConv2DError: Error, CustomStringConvertible {
     case biasWithoutBiasPrimitive(Conv2DGeometry)
     case inputGradientNotBuilt(Conv2DGeometry)
     case noLayout(Conv2DGeometry, [String])
+    case noFusedInference(Conv2DGeometry)
 
     public var description: String {
         switch self {
@@ -367,18 +407,25 @@ public enum DNNLConv2DError: Error, CustomStringConvertible {
             return "DNNLConv2D (\(g)): a bias was passed to a convolution built with bias: false"
         case .inputGradientNotBuilt(let g):
             return "DNNLConv2D (\(g)): gradInput was requested from a convolution built with inputGradient: false"
+        case .noFusedInference(let g):
+            return "DNNLConv2D (\(g)): oneDNN has no JIT kernel for this convolution with a PReLU post-op"
         case .noLayout(let g, let reasons):
             return "DNNLConv2D (\(g)): oneDNN has no implementation in any layout: " + reasons.joined(separator: "; ")
         }
     }
 }
 
-/// The three primitive descriptors of one convolution in one activation layout.
+/// The three primitive descriptors of one convolution in one activation layout,
+/// and the operation behind the fused inference (see `DNNLConv2D.forwardFused`).
 private struct ConvPlan {
     let layout: ConvLayout
     let forward: PrimitiveDescriptor
     let backwardData: PrimitiveDescriptor?
     let backwardWeights: PrimitiveDescriptor
+    /// Forward inference in the forward's layouts, always with a bias.
+    var inferenceOperation = dnnl_convolution_desc_t()
+    /// Whether oneDNN runs `inferenceOperation` with a leaky-ReLU post-op as a JIT kernel.
+    let supportsFusedInference: Bool
 
     var implementations: [String: String] {
         var names = ["forward": forward.implementation, "backwardWeights": backwardWeights.implementation]
@@ -418,6 +465,13 @@ private struct ConvPlan {
                                                              &src, &wei, bia, &dst,
                                                              strides, dilates, padLeft, padRightDims))
         forward = try PrimitiveDescriptor(operation: &desc, engine: engine)
+        var weightsChosen = forward.memory(dnnl_query_weights_md)
+        try check("dnnl_dilated_convolution_forward_desc_init",
+                  dnnl_dilated_convolution_forward_desc_init(&inferenceOperation, dnnl_forward_inference,
+                                                             dnnl_convolution_direct, &src, &weightsChosen, biasDesc,
+                                                             &dst, strides, dilates, padLeft, padRightDims))
+        supportsFusedInference = (try? ConvPlan.fusedInference(inferenceOperation, slope: 0.25, forward: forward,
+                                                              engine: engine)) != nil
 
         if inputGradient {
             try check("dnnl_dilated_convolution_backward_data_desc_init",
@@ -433,6 +487,27 @@ private struct ConvPlan {
                                                                       bia, &dst,
                                                                       strides, dilates, padLeft, padRightDims))
         backwardWeights = try PrimitiveDescriptor(operation: &desc, engine: engine, hint: forward)
+    }
+
+    /// `operation` followed by PReLU with one slope, as oneDNN's ReLU post-op with
+    /// `alpha = slope` (a constant of the primitive); nil if oneDNN would run a reference
+    /// kernel or another memory layout than `forward`.
+    static func fusedInference(_ operation: dnnl_convolution_desc_t, slope: Float, forward: PrimitiveDescriptor,
+                               engine: Engine) throws -> PrimitiveDescriptor? {
+        var postOps: dnnl_post_ops_t?
+        try check("dnnl_post_ops_create", dnnl_post_ops_create(&postOps))
+        defer { dnnl_post_ops_destroy(postOps) }
+        try check("dnnl_post_ops_append_eltwise", dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, slope, 0))
+        var attributes: dnnl_primitive_attr_t?
+        try check("dnnl_primitive_attr_create", dnnl_primitive_attr_create(&attributes))
+        defer { dnnl_primitive_attr_destroy(attributes) }
+        try check("dnnl_primitive_attr_set_post_ops", dnnl_primitive_attr_set_post_ops(attributes, postOps))
+        var operation = operation
+        let fused = try PrimitiveDescriptor(operation: &operation, engine: engine, attributes: attributes)
+        let sameMemory = sameLayout(fused.memory(dnnl_query_src_md), forward.memory(dnnl_query_src_md))
+            && sameLayout(fused.memory(dnnl_query_weights_md), forward.memory(dnnl_query_weights_md))
+            && sameLayout(fused.memory(dnnl_query_dst_md), forward.memory(dnnl_query_dst_md))
+        return sameMemory && !fused.implementation.hasPrefix("ref") ? fused : nil
     }
 
     /// The plans in `layouts` with no reference kernel, in order (only the first unless `all`);

@@ -254,4 +254,40 @@ final class BlockedLayoutTests: XCTestCase {
             }
         }
     }
+
+    /// Inference that keeps no activations runs conv -> BatchNorm -> PReLU as one oneDNN
+    /// primitive (BatchNorm folded into the weights, PReLU as a post-op): same logits as
+    /// the layer-by-layer inference and as the reference, with non-trivial running statistics.
+    func testFusedInferenceMatchesLayerByLayer() throws {
+        let shape = TensorShape(2, 1, 32, 24)
+        let fast = ENet(inChannels: 1, classes: 4, seed: 8, backend: .oneDNN)
+        let reference = ENet(inChannels: 1, classes: 4, seed: 8, backend: .reference)
+        var random = TestRandom(15)
+        for net in [fast, reference] {
+            var values = TestRandom(16)
+            for tensor in net.store.tensors where tensor.name.contains("running") || tensor.name.contains("prelu") {
+                let v = net.store.values(tensor)
+                for i in 0..<tensor.count {
+                    v[i] = tensor.name.hasSuffix("running_var") ? Float(values.generator.nextUniform(0.5, 2))
+                        : Float(values.generator.nextNormal() * 0.2) + (tensor.name.contains("prelu") ? 0.25 : 0)
+                }
+            }
+        }
+        let x = random.normal(shape.count)
+        let fused = try fast.forward(x, shape: shape, training: false, retainActivations: false)
+        let units = fast.convolutions.compactMap(\.epilogue)
+        XCTAssertEqual(units.count, 84, "conv -> BatchNorm -> PReLU units")
+        // All but the 4- and 8-channel 3x3 convolutions (no JIT kernel with a post-op in nChw16c).
+        XCTAssertEqual(units.filter { $0.batchNorm.skipsForward && $0.prelu.skipsForward }.count, 81, "ran fused")
+        let layered = try fast.forward(x, shape: shape, training: false, retainActivations: true)
+        XCTAssertFalse(units.contains { $0.batchNorm.skipsForward }, "a retaining forward runs layer by layer")
+        assertClose(fused, layered, 1e-5, "fused vs layer-by-layer logits")
+        assertClose(fused, try reference.forward(x, shape: shape, training: false), 1e-4, "fused vs reference logits")
+        // New slopes (as after a training step) make the fused primitives anew.
+        for tensor in fast.store.tensors where tensor.name.contains("prelu") { fast.store.values(tensor).pointee *= -1.5 }
+        let refused = try fast.forward(x, shape: shape, training: false, retainActivations: false)
+        XCTAssertGreaterThan(zip(refused, fused).map { abs($0 - $1) }.max()!, 1e-3, "the slopes matter")
+        assertClose(refused, try fast.forward(x, shape: shape, training: false, retainActivations: true), 1e-5,
+                    "fused vs layer-by-layer after new slopes")
+    }
 }

@@ -12,6 +12,11 @@ final class ConvLayer: Layer {
     private var conv: Conv2DKernel?
     /// What `conv` was made for.
     private var convKey: (Conv2DGeometry, ActivationLayout, ActivationLayout)?
+    /// The BatchNorm and PReLU that alone follow this convolution (set by the builder): an
+    /// inference forward that keeps no activations runs all three as one fused kernel call.
+    var epilogue: (batchNorm: BatchNormLayer, prelu: PReLULayer)?
+    /// Weights and bias with the epilogue's BatchNorm folded in (allocated on first use).
+    private var folded: [Float] = []
 
     init(name: String, input: Node, output: Node, store: ParameterStore, outChannels: Int, kernel: (Int, Int),
          stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), bias: Bool, backend: ConvBackend,
@@ -51,11 +56,38 @@ final class ConvLayer: Layer {
             convKey = (g, input.layout, output.layout)
         }
         if input.consumers > 1 { context.reserveScratch(input.storageCount) }
+        if let (bn, _) = epilogue, output.consumers != 1 || bn.output.consumers != 1 { epilogue = nil }
     }
 
     func forward(_ context: PassContext) throws {
+        if let (bn, prelu) = epilogue {
+            let fuse = !context.training && !context.retainActivations
+                && (conv as? FusedInferenceConv2D)?.supportsFusedInference == true
+            bn.skipsForward = fuse
+            prelu.skipsForward = fuse
+            if fuse { return try forwardFused(bn, prelu) }
+        }
         try conv!.forward(input: input.value, weight: store.values(weight), bias: bias.map { store.values($0) },
                           output: output.value)
+    }
+
+    /// conv -> BatchNorm (running statistics) -> PReLU as one call: the BatchNorm's
+    /// per-channel `x * scale + shift` folds into the weights and bias.
+    private func forwardFused(_ bn: BatchNormLayer, _ prelu: PReLULayer) throws {
+        let perChannel = weight.count / outChannels
+        if folded.isEmpty { folded = [Float](repeating: 0, count: weight.count + outChannels) }
+        let (w, b) = (store.values(weight), bias.map { UnsafePointer(store.values($0)) })
+        try folded.withUnsafeMutableBufferPointer { buffer in
+            let (foldedWeight, foldedBias) = (buffer.baseAddress!, buffer.baseAddress! + weight.count)
+            for o in 0..<outChannels {
+                let (scale, shift) = bn.inferenceTransform(channel: o)
+                for i in (o * perChannel)..<((o + 1) * perChannel) { foldedWeight[i] = Float(Double(w[i]) * scale) }
+                foldedBias[o] = Float(Double(b?[o] ?? 0) * scale + shift)
+            }
+            try (conv as! FusedInferenceConv2D).forwardFused(
+                input: input.value, weight: foldedWeight, bias: foldedBias,
+                slope: store.values(prelu.slope).pointee, output: prelu.output.value)
+        }
     }
 
     func backward(_ context: PassContext) throws {
@@ -81,6 +113,8 @@ final class BatchNormLayer: Layer {
     private let savedMean: UnsafeMutablePointer<Float>, savedInvStd: UnsafeMutablePointer<Float>
     /// Whether the last forward used batch statistics (backward must match it).
     private var trained = false
+    /// Set by the preceding convolution when it did this layer's work (fused inference).
+    var skipsForward = false
 
     init(name: String, input: Node, output: Node, channels: Int, store: ParameterStore) {
         self.input = input
@@ -105,8 +139,16 @@ final class BatchNormLayer: Layer {
     var inputs: [Node] { [input] }
     func outputShape() throws -> TensorShape { input.shape }
 
+    /// The inference transform of channel `c`, `y = x * scale + shift` (running statistics).
+    func inferenceTransform(channel c: Int) -> (scale: Double, shift: Double) {
+        let invStd = 1 / (Double(store.values(runningVar)[c]) + BatchNorm.epsilon).squareRoot()
+        let scale = Double(store.values(weight)[c]) * invStd
+        return (scale, Double(store.values(bias)[c]) - Double(store.values(runningMean)[c]) * scale)
+    }
+
     func forward(_ context: PassContext) throws {
         trained = context.training
+        if skipsForward { return }
         let (x, y, shape) = (input.value!, output.value!, input.shape)
         let (w, b) = (store.values(weight), store.values(bias))
         let (rm, rv) = (store.values(runningMean), store.values(runningVar))
@@ -187,6 +229,9 @@ final class PReLULayer: Layer {
     var inputs: [Node] { [input] }
     func outputShape() throws -> TensorShape { input.shape }
 
+    /// Set by the preceding convolution when it did this layer's work (fused inference).
+    var skipsForward = false
+
     /// The sides (`x > 0`) of the last forward, once frozen.
     private var frozenPositive: [Bool] = []
 
@@ -203,6 +248,7 @@ final class PReLULayer: Layer {
     }
 
     func forward(_ context: PassContext) throws {
+        if skipsForward { return }
         if context.piecewiseChoicesFrozen {
             PReLU.forward(input: input.value, output: output.value, count: input.storageCount,
                           slope: store.values(slope).pointee, positive: frozenPositive)
