@@ -69,6 +69,7 @@ public final class Decomposition {
                                       classNames: reader.classNames)
         Threads.set(settings.threads)
         network = ENet(inChannels: channels, classes: classes, seed: settings.seed, backend: .oneDNN)
+        network.layerThreads = settings.threads
         if let path = settings.checkpoint {
             let architecture = try ENet.architecture(ofWeights: path)
             guard architecture == (channels, classes) else {

@@ -22,11 +22,11 @@ public final class ENet {
     /// Whether the last forward kept what backward needs.
     private var backwardReady = false
 
-    /// Threads for the non-convolution layers (BatchNorm by channel, element-wise
-    /// layers by chunk; results are identical for any count). Default 1: measured
-    /// on a loaded 2-core machine, splitting them over GCD threads next to oneDNN's
-    /// OpenMP workers was slower than serial (the OpenMP threads spin between
-    /// primitives unless OMP_WAIT_POLICY=passive); see docs/network.md.
+    /// Threads for the non-convolution layers (BatchNorm by channel block, element-wise
+    /// layers by chunk; results are identical for any count). The commands set it to
+    /// `--threads`: with activations blocked between layers, splitting them over GCD
+    /// threads next to oneDNN's OpenMP workers gained 6 % per training step at 2
+    /// threads with OMP_WAIT_POLICY=passive and was neutral without (`bench model`).
     public var layerThreads = 1
 
     /// Whether `backward` also computes the gradient with respect to the input.

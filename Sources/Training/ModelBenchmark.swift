@@ -38,7 +38,7 @@ public enum ModelBenchmark {
                            loss lossName: String = "dice", steps: Int = 15, warmup: Int = 3, seed: UInt64 = 0) throws -> Report {
         Threads.set(threads)
         let network = ENet(inChannels: inChannels, classes: classes, seed: seed, backend: .oneDNN)
-        network.layerThreads = Int(ProcessInfo.processInfo.environment["SDT_LAYER_THREADS"] ?? "") ?? 1
+        network.layerThreads = threads
         let model = ENetReplica(network)
         let optimizer = Adam(count: network.parameterCount, learningRate: 5e-4)
         let loss = try Loss(try LossKind(parsing: lossName))

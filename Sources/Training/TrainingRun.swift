@@ -47,6 +47,7 @@ public enum TrainingRun {
         let loss = try makeLoss(settings, reader: reader, world: world)
         let network = ENet(inChannels: reader.channels, classes: reader.numClasses, seed: settings.seed,
                            backend: .oneDNN)
+        network.layerThreads = settings.threads
         try network.validate(TensorShape(settings.batch, reader.channels, h, w), training: true)
         let optimizer = Adam(count: network.parameterCount, learningRate: Float(settings.learningRate),
                              weightDecay: Float(settings.weightDecay))
