@@ -23,8 +23,19 @@ final class NonConvolutionTimingTests: XCTestCase {
         guard ProcessInfo.processInfo.environment["NETWORK_TIMING"] == "1" else {
             throw XCTSkip("set NETWORK_TIMING=1 (in a release build) to time the non-convolution work")
         }
+        for layout in ActivationLayout.allCases {
+            try time(layout: layout)
+        }
+    }
+
+    /// Eval forward keeps no activations, so on the oneDNN path the fused conv units
+    /// would skip BatchNorm and PReLU: the no-op convolution does not fuse, so this
+    /// times them (an upper bound for inference).
+    private func time(layout: ActivationLayout) throws {
         let shape = TensorShape(8, 1, 256, 256)
-        let net = ENet(inChannels: 1, classes: 4, backend: .plain { NoOpConv($0) })
+        let net = ENet(inChannels: 1, classes: 4, backend: ConvBackend(activationLayout: layout) { g, _, _, _ in
+            NoOpConv(g)
+        })
         var random = TestRandom(1)
         let x = random.normal(shape.count)
         let g = random.normal(8 * 4 * 256 * 256).map { $0 * 1e-3 }
@@ -41,7 +52,7 @@ final class NonConvolutionTimingTests: XCTestCase {
             e.append(Date().timeIntervalSince(t))
             adam.update(net.store)
         }
-        print("outside convolutions, 8x1x256x256, best of 3: train forward \(f.min()!) s, backward \(b.min()!) s, "
+        print("\(layout): outside convolutions, 8x1x256x256, best of 3: train forward \(f.min()!) s, backward \(b.min()!) s, "
               + "eval forward \(e.min()!) s")
     }
 }
