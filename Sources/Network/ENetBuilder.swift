@@ -57,6 +57,13 @@ struct ENetBuilder {
     mutating func prelu(_ slope: NamedTensor, _ x: Node) -> Node {
         let store = self.store
         let prelu = graph.add(slope.name) { PReLULayer(slope: slope, input: x, output: $0, store: store) }
+        // BatchNorm -> PReLU on blocked activations: the BatchNorm runs both.
+        if graph.activationLayout == .nChw16c, let bn = graph.layers.dropLast().last as? BatchNormLayer,
+           bn.output === x {
+            bn.activation = prelu
+            prelu.fusingBatchNorm = bn
+            x.needsGradient = false
+        }
         // conv -> BatchNorm -> PReLU: the convolution may run all three in inference.
         let last = graph.layers.suffix(3)
         if last.count == 3, let conv = last.first as? ConvLayer, let bn = last.dropFirst().first as? BatchNormLayer,

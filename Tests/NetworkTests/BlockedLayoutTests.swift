@@ -57,8 +57,9 @@ final class BlockedLayoutTests: XCTestCase {
         XCTAssertEqual(ActivationLayout.nchw.offset(n: 1, c: 17, p: 4, channels: 20, plane: 15), (20 + 17) * 15 + 4)
     }
 
-    /// BatchNorm over a partial second block (20 channels): outputs, statistics,
-    /// running estimates and every gradient match the plain op; padding stays zero.
+    /// BatchNorm over a partial second block (20 channels), alone and fused with a
+    /// PReLU: outputs, statistics, running estimates and every gradient (the slope's
+    /// too) match the plain BatchNorm followed by the plain PReLU; padding stays zero.
     func testBatchNormMatchesPlain() {
         let shape = TensorShape(3, 20, 5, 7)
         var random = TestRandom(11)
@@ -66,46 +67,79 @@ final class BlockedLayoutTests: XCTestCase {
         let weight = random.normal(20).map { $0 * 0.3 + 1 }, bias = random.normal(20)
         let bx = converted(x, shape, to: .nChw16c), bdy = converted(dy, shape, to: .nChw16c)
         for training in [true, false] {
-            var (rm1, rv1) = (random.normal(20).map { $0 * 0.1 }, random.uniform(20, 0.5, 2))
-            var (rm2, rv2) = (rm1, rv1)
-            var (m1, s1, m2, s2) = ([Float](repeating: 0, count: 20), [Float](repeating: 0, count: 20),
-                                    [Float](repeating: 0, count: 20), [Float](repeating: 0, count: 20))
-            var y1 = [Float](repeating: 0, count: shape.count), y2 = [Float](repeating: 0, count: bx.count)
-            var dx1 = [Float](repeating: 0.5, count: shape.count), dx2 = converted(dx1, shape, to: .nChw16c)
-            var (dw1, db1, dw2, db2) = ([Float](repeating: 0, count: 20), [Float](repeating: 0, count: 20),
-                                        [Float](repeating: 0, count: 20), [Float](repeating: 0, count: 20))
-            if training {
-                BatchNorm.forwardTraining(input: x, output: &y1, shape: shape, weight: weight, bias: bias,
-                                          runningMean: &rm1, runningVar: &rv1, savedMean: &m1, savedInvStd: &s1)
-                BlockedBatchNorm.forwardTraining(input: bx, output: &y2, shape: shape, weight: weight, bias: bias,
-                                                 runningMean: &rm2, runningVar: &rv2, savedMean: &m2,
-                                                 savedInvStd: &s2, blocks: 0..<2)
-                BatchNorm.backwardTraining(input: x, gradOutput: dy, gradInput: &dx1, shape: shape, weight: weight,
-                                           savedMean: m1, savedInvStd: s1, gradWeight: &dw1, gradBias: &db1)
-                BlockedBatchNorm.backwardTraining(input: bx, gradOutput: bdy, gradInput: &dx2, shape: shape,
-                                                  weight: weight, savedMean: m2, savedInvStd: s2, gradWeight: &dw2,
-                                                  gradBias: &db2, blocks: 0..<2)
-                assertClose(m2, m1, 1e-5, "saved mean")
-                assertClose(s2, s1, 1e-5, "saved inverse std")
-            } else {
-                BatchNorm.forwardInference(input: x, output: &y1, shape: shape, weight: weight, bias: bias,
-                                           runningMean: rm1, runningVar: rv1)
-                BlockedBatchNorm.forwardInference(input: bx, output: &y2, shape: shape, weight: weight, bias: bias,
-                                                  runningMean: rm2, runningVar: rv2, blocks: 0..<2)
-                BatchNorm.backwardInference(input: x, gradOutput: dy, gradInput: &dx1, shape: shape, weight: weight,
-                                            runningMean: rm1, runningVar: rv1, gradWeight: &dw1, gradBias: &db1)
-                BlockedBatchNorm.backwardInference(input: bx, gradOutput: bdy, gradInput: &dx2, shape: shape,
-                                                   weight: weight, runningMean: rm2, runningVar: rv2,
-                                                   gradWeight: &dw2, gradBias: &db2, blocks: 0..<2)
+            for slope in [nil, Float(0.2)] {
+                let slopeName: String = slope.map { "\($0)" } ?? "none"
+                let what = "training \(training), PReLU \(slopeName)"
+                var (rm1, rv1) = (random.normal(20).map { $0 * 0.1 }, random.uniform(20, 0.5, 2))
+                var (rm2, rv2) = (rm1, rv1)
+                let zeros = [Float](repeating: 0, count: 20)
+                var (m1, s1, m2, s2) = (zeros, zeros, zeros, zeros)
+                var y1 = [Float](repeating: 0, count: shape.count), y2 = [Float](repeating: 0, count: bx.count)
+                var dx1 = [Float](repeating: 0.5, count: shape.count), dx2 = converted(dx1, shape, to: .nChw16c)
+                var (dw1, db1, dw2, db2) = (zeros, zeros, zeros, zeros)
+                var slopeGradient1: Float = 0, slopePartials = [Double](repeating: 0, count: 2)
+                // The plain reference: BatchNorm, then PReLU (forward), PReLU then BatchNorm (backward).
+                var z = [Float](repeating: 0, count: shape.count), dz = dy
+                if training {
+                    BatchNorm.forwardTraining(input: x, output: &z, shape: shape, weight: weight, bias: bias,
+                                              runningMean: &rm1, runningVar: &rv1, savedMean: &m1, savedInvStd: &s1)
+                } else {
+                    BatchNorm.forwardInference(input: x, output: &z, shape: shape, weight: weight, bias: bias,
+                                               runningMean: rm1, runningVar: rv1)
+                }
+                if let slope {
+                    PReLU.forward(input: z, output: &y1, count: z.count, slope: slope)
+                    dz = [Float](repeating: 0, count: z.count)
+                    PReLU.backward(input: z, gradOutput: dy, gradInput: &dz, count: z.count, slope: slope,
+                                   gradSlope: &slopeGradient1)
+                } else {
+                    y1 = z
+                }
+                if training {
+                    BatchNorm.backwardTraining(input: x, gradOutput: dz, gradInput: &dx1, shape: shape, weight: weight,
+                                               savedMean: m1, savedInvStd: s1, gradWeight: &dw1, gradBias: &db1)
+                } else {
+                    BatchNorm.backwardInference(input: x, gradOutput: dz, gradInput: &dx1, shape: shape,
+                                                weight: weight, runningMean: rm1, runningVar: rv1, gradWeight: &dw1,
+                                                gradBias: &db1)
+                }
+                slopePartials.withUnsafeMutableBufferPointer { partials in
+                    let prelu = slope.map { BlockedBatchNorm.FusedPReLU($0, partials.baseAddress!) }
+                    if training {
+                        BlockedBatchNorm.forwardTraining(input: bx, output: &y2, shape: shape, weight: weight,
+                                                         bias: bias, runningMean: &rm2, runningVar: &rv2,
+                                                         savedMean: &m2, savedInvStd: &s2, blocks: 0..<2, slope: slope)
+                        BlockedBatchNorm.backwardTraining(input: bx, gradOutput: bdy, gradInput: &dx2, shape: shape,
+                                                          weight: weight, bias: bias, savedMean: m2, savedInvStd: s2,
+                                                          gradWeight: &dw2, gradBias: &db2, blocks: 0..<2, prelu: prelu)
+                    } else {
+                        BlockedBatchNorm.forwardInference(input: bx, output: &y2, shape: shape, weight: weight,
+                                                          bias: bias, runningMean: rm2, runningVar: rv2, blocks: 0..<2,
+                                                          slope: slope)
+                        BlockedBatchNorm.backwardInference(input: bx, gradOutput: bdy, gradInput: &dx2, shape: shape,
+                                                           weight: weight, bias: bias, runningMean: rm2,
+                                                           runningVar: rv2, gradWeight: &dw2, gradBias: &db2,
+                                                           blocks: 0..<2, prelu: prelu)
+                    }
+                }
+                if training {
+                    assertClose(m2, m1, 1e-5, "saved mean")
+                    assertClose(s2, s1, 1e-5, "saved inverse std")
+                }
+                let (y, yPadding) = plain(y2, shape, from: .nChw16c)
+                let (dx, dxPadding) = plain(dx2, shape, from: .nChw16c)
+                XCTAssertTrue(yPadding && dxPadding, "padding lanes must stay zero (\(what))")
+                assertClose(y, y1, 1e-5, "output (\(what))")
+                assertClose(dx, dx1, 1e-4, "input gradient (\(what))")
+                assertClose(dw2, dw1, 1e-4, "weight gradient (\(what))")
+                assertClose(db2, db1, 1e-5, "bias gradient (\(what))")
+                assertClose(rm2, rm1, 1e-5, "running mean (\(what))")
+                assertClose(rv2, rv1, 1e-5, "running variance (\(what))")
+                if slope != nil {
+                    XCTAssertEqual(Float(slopePartials.reduce(0, +)), slopeGradient1,
+                                   accuracy: 1e-4 * abs(slopeGradient1), "slope gradient (\(what))")
+                }
             }
-            let (y, yPadding) = plain(y2, shape, from: .nChw16c), (dx, dxPadding) = plain(dx2, shape, from: .nChw16c)
-            XCTAssertTrue(yPadding && dxPadding, "padding lanes must stay zero")
-            assertClose(y, y1, 1e-5, "output (training \(training))")
-            assertClose(dx, dx1, 1e-4, "input gradient (training \(training))")
-            assertClose(dw2, dw1, 1e-4, "weight gradient (training \(training))")
-            assertClose(db2, db1, 1e-5, "bias gradient (training \(training))")
-            assertClose(rm2, rm1, 1e-5, "running mean")
-            assertClose(rv2, rv1, 1e-5, "running variance")
         }
     }
 
@@ -276,9 +310,12 @@ final class BlockedLayoutTests: XCTestCase {
         let x = random.normal(shape.count)
         let fused = try fast.forward(x, shape: shape, training: false, retainActivations: false)
         let units = fast.convolutions.compactMap(\.epilogue)
-        XCTAssertEqual(units.count, 84, "conv -> BatchNorm -> PReLU units")
-        // All but the 4- and 8-channel 3x3 convolutions (no JIT kernel with a post-op in nChw16c).
+        XCTAssertEqual(units.count, 81, "conv -> BatchNorm -> PReLU units oneDNN can fuse (of 84)")
+        // Not the 4- and 8-channel 3x3 convolutions (no JIT kernel with a post-op in nChw16c).
         XCTAssertEqual(units.filter { $0.batchNorm.skipsForward && $0.prelu.skipsForward }.count, 81, "ran fused")
+        for conv in fast.convolutions {  // the memory plan never lets a fused unit write over its input
+            if let (_, prelu) = conv.epilogue { XCTAssertNotEqual(prelu.output.value, conv.input.value, conv.name) }
+        }
         let layered = try fast.forward(x, shape: shape, training: false, retainActivations: true)
         XCTAssertFalse(units.contains { $0.batchNorm.skipsForward }, "a retaining forward runs layer by layer")
         assertClose(fused, layered, 1e-5, "fused vs layer-by-layer logits")

@@ -9,6 +9,12 @@ protocol Layer: AnyObject {
     var output: Node { get }
     /// Whether backward reads the inputs' values (then they are kept from forward to backward).
     var backwardReadsInputs: Bool { get }
+    /// Gradients this layer's backward reads last (usually its output's); their memory
+    /// is free for other gradients after it.
+    var consumedGradients: [Node] { get }
+    /// Nodes of later layers this layer's forward may write (fused work): their memory
+    /// must be theirs from this layer on.
+    var outputsWrittenEarly: [Node] { get }
     /// The output shape for the inputs' current shapes.
     func outputShape() throws -> TensorShape
     /// Called once per input shape, after shape inference: create kernels, size scratch space.
@@ -18,5 +24,7 @@ protocol Layer: AnyObject {
 }
 
 extension Layer {
+    var consumedGradients: [Node] { [output] }
+    var outputsWrittenEarly: [Node] { [] }
     func prepare(_ context: PassContext) throws {}
 }

@@ -17,6 +17,8 @@ final class ConvLayer: Layer {
     var epilogue: (batchNorm: BatchNormLayer, prelu: PReLULayer)?
     /// Weights and bias with the epilogue's BatchNorm folded in (allocated on first use).
     private var folded: [Float] = []
+    /// A fused inference writes the epilogue's output.
+    var outputsWrittenEarly: [Node] { epilogue.map { [$0.prelu.output] } ?? [] }
 
     init(name: String, input: Node, output: Node, store: ParameterStore, outChannels: Int, kernel: (Int, Int),
          stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), bias: Bool, backend: ConvBackend,
@@ -56,7 +58,10 @@ final class ConvLayer: Layer {
             convKey = (g, input.layout, output.layout)
         }
         if input.consumers > 1 { context.reserveScratch(input.storageCount) }
-        if let (bn, _) = epilogue, output.consumers != 1 || bn.output.consumers != 1 { epilogue = nil }
+        if let (bn, _) = epilogue, output.consumers != 1 || bn.output.consumers != 1
+            || (conv as? FusedInferenceConv2D)?.supportsFusedInference != true {
+            epilogue = nil
+        }
     }
 
     func forward(_ context: PassContext) throws {
@@ -115,6 +120,16 @@ final class BatchNormLayer: Layer {
     private var trained = false
     /// Set by the preceding convolution when it did this layer's work (fused inference).
     var skipsForward = false
+    /// The PReLU that alone follows this layer on blocked activations (set by the builder):
+    /// forward writes its output and backward starts from its output's gradient, so the
+    /// BatchNorm output is neither written nor read (one memory pass less each way).
+    var activation: PReLULayer?
+    /// Per channel block: the fused PReLU's slope-gradient partial sums.
+    private var slopePartials: [Double] = []
+    /// With a fused PReLU, backward reads the PReLU output's gradient.
+    var consumedGradients: [Node] { activation.map { [output, $0.output] } ?? [output] }
+    /// With a fused PReLU, forward writes the PReLU's output.
+    var outputsWrittenEarly: [Node] { activation.map { [$0.output] } ?? [] }
 
     init(name: String, input: Node, output: Node, channels: Int, store: ParameterStore) {
         self.input = input
@@ -139,6 +154,25 @@ final class BatchNormLayer: Layer {
     var inputs: [Node] { [input] }
     func outputShape() throws -> TensorShape { input.shape }
 
+    /// The output of the last forward, which a forward fused with the PReLU does not
+    /// write (nor keep): recomputed from its input and statistics into a new array.
+    func outputSkippedByFusion() -> [Float] {
+        let channels = input.shape.channels
+        var mean = [Float](repeating: 0, count: channels), invStd = mean
+        for c in 0..<channels {
+            if trained {
+                (mean[c], invStd[c]) = (savedMean[c], savedInvStd[c])
+            } else {
+                mean[c] = store.values(runningMean)[c]
+                invStd[c] = Float(1 / (Double(store.values(runningVar)[c]) + BatchNorm.epsilon).squareRoot())
+            }
+        }
+        var z = [Float](repeating: 0, count: output.storageCount)
+        BlockedBatchNorm.normalize(input: input.value, output: &z, shape: input.shape,
+                                   weight: store.values(weight), bias: store.values(bias), mean: mean, invStd: invStd)
+        return z
+    }
+
     /// The inference transform of channel `c`, `y = x * scale + shift` (running statistics).
     func inferenceTransform(channel c: Int) -> (scale: Double, shift: Double) {
         let invStd = 1 / (Double(store.values(runningVar)[c]) + BatchNorm.epsilon).squareRoot()
@@ -154,14 +188,18 @@ final class BatchNormLayer: Layer {
         let (rm, rv) = (store.values(runningMean), store.values(runningVar))
         let (mean, invStd, training) = (savedMean, savedInvStd, context.training)
         if input.layout == .nChw16c {
+            // Fused with the PReLU unless its sides are frozen (finite-difference checks).
+            let fused = context.piecewiseChoicesFrozen ? nil : activation
+            let (out, slope) = (fused?.output.value ?? y, fused.map { store.values($0.slope).pointee })
             Parallel.forEach((shape.channels + 15) / 16, threads: context.threads) { k in
                 if training {
-                    BlockedBatchNorm.forwardTraining(input: x, output: y, shape: shape, weight: w, bias: b,
+                    BlockedBatchNorm.forwardTraining(input: x, output: out, shape: shape, weight: w, bias: b,
                                                      runningMean: rm, runningVar: rv, savedMean: mean,
-                                                     savedInvStd: invStd, blocks: k..<(k + 1))
+                                                     savedInvStd: invStd, blocks: k..<(k + 1), slope: slope)
                 } else {
-                    BlockedBatchNorm.forwardInference(input: x, output: y, shape: shape, weight: w, bias: b,
-                                                      runningMean: rm, runningVar: rv, blocks: k..<(k + 1))
+                    BlockedBatchNorm.forwardInference(input: x, output: out, shape: shape, weight: w, bias: b,
+                                                      runningMean: rm, runningVar: rv, blocks: k..<(k + 1),
+                                                      slope: slope)
                 }
             }
             return
@@ -179,20 +217,32 @@ final class BatchNormLayer: Layer {
 
     func backward(_ context: PassContext) throws {
         if input.layout == .nChw16c {
-            let (x, dy, dx, shape) = (input.value!, output.grad!, input.gradIfNeeded, input.shape)
-            let (w, dw, db) = (store.values(weight), store.gradient(weight), store.gradient(bias))
+            let (x, dx, shape) = (input.value!, input.gradIfNeeded, input.shape)
+            let dy = activation?.output.grad ?? output.grad!
+            let (w, b, dw, db) = (store.values(weight), store.values(bias), store.gradient(weight), store.gradient(bias))
             let (mean, invStd, trained) = (savedMean, savedInvStd, trained)
             let (rm, rv) = (store.values(runningMean), store.values(runningVar))
-            Parallel.forEach((shape.channels + 15) / 16, threads: context.threads) { k in
-                if trained {
-                    BlockedBatchNorm.backwardTraining(input: x, gradOutput: dy, gradInput: dx, shape: shape, weight: w,
-                                                      savedMean: mean, savedInvStd: invStd, gradWeight: dw,
-                                                      gradBias: db, blocks: k..<(k + 1))
-                } else {
-                    BlockedBatchNorm.backwardInference(input: x, gradOutput: dy, gradInput: dx, shape: shape, weight: w,
-                                                       runningMean: rm, runningVar: rv, gradWeight: dw, gradBias: db,
-                                                       blocks: k..<(k + 1))
+            let blocks = (shape.channels + 15) / 16
+            if slopePartials.count != blocks { slopePartials = [Double](repeating: 0, count: blocks) }
+            let slope = activation.map { store.values($0.slope).pointee }
+            slopePartials.withUnsafeMutableBufferPointer { partials in
+                let prelu = slope.map { BlockedBatchNorm.FusedPReLU($0, partials.baseAddress!) }
+                Parallel.forEach(blocks, threads: context.threads) { k in
+                    if trained {
+                        BlockedBatchNorm.backwardTraining(input: x, gradOutput: dy, gradInput: dx, shape: shape,
+                                                          weight: w, bias: b, savedMean: mean, savedInvStd: invStd,
+                                                          gradWeight: dw, gradBias: db, blocks: k..<(k + 1),
+                                                          prelu: prelu)
+                    } else {
+                        BlockedBatchNorm.backwardInference(input: x, gradOutput: dy, gradInput: dx, shape: shape,
+                                                           weight: w, bias: b, runningMean: rm, runningVar: rv,
+                                                           gradWeight: dw, gradBias: db, blocks: k..<(k + 1),
+                                                           prelu: prelu)
+                    }
                 }
+            }
+            if let activation {
+                store.gradient(activation.slope).pointee = Float(slopePartials.reduce(0, +))
             }
         } else if trained {
             let (x, dy, dx, shape) = (input.value!, output.grad!, input.gradIfNeeded, input.shape)
@@ -225,19 +275,31 @@ final class PReLULayer: Layer {
         self.store = store
     }
 
-    var backwardReadsInputs: Bool { true }
+    /// Fused into the BatchNorm, its input is never written: backward recomputes it.
+    var backwardReadsInputs: Bool { !fusedIntoBatchNorm }
     var inputs: [Node] { [input] }
     func outputShape() throws -> TensorShape { input.shape }
 
     /// Set by the preceding convolution when it did this layer's work (fused inference).
     var skipsForward = false
+    /// Whether the preceding BatchNorm does this layer's forward and backward (see
+    /// `BatchNormLayer.activation`); then only finite-difference checks, with frozen
+    /// sides, run this layer's forward.
+    var fusedIntoBatchNorm: Bool { fusingBatchNorm != nil }
+    weak var fusingBatchNorm: BatchNormLayer?
+    /// Fused, the BatchNorm reads this output's gradient: its memory lives until then.
+    var consumedGradients: [Node] { fusedIntoBatchNorm ? [] : [output] }
 
     /// The sides (`x > 0`) of the last forward, once frozen.
     private var frozenPositive: [Bool] = []
 
     /// Records the current sides, for `PassContext.piecewiseChoicesFrozen`.
     func freezeSides() {
-        frozenPositive = (0..<input.storageCount).map { input.value[$0] > 0 }
+        if let batchNorm = fusingBatchNorm {
+            frozenPositive = batchNorm.outputSkippedByFusion().map { $0 > 0 }
+        } else {
+            frozenPositive = (0..<input.storageCount).map { input.value[$0] > 0 }
+        }
     }
 
     /// Per-chunk sums of the slope gradient, added in chunk order.
@@ -248,7 +310,7 @@ final class PReLULayer: Layer {
     }
 
     func forward(_ context: PassContext) throws {
-        if skipsForward { return }
+        if skipsForward || (fusedIntoBatchNorm && !context.piecewiseChoicesFrozen) { return }
         if context.piecewiseChoicesFrozen {
             PReLU.forward(input: input.value, output: output.value, count: input.storageCount,
                           slope: store.values(slope).pointee, positive: frozenPositive)
@@ -261,6 +323,7 @@ final class PReLULayer: Layer {
     }
 
     func backward(_ context: PassContext) throws {
+        if fusedIntoBatchNorm { return }
         let (x, dy, dx, a) = (input.value!, output.grad!, input.gradIfNeeded, store.values(slope).pointee)
         partial.withUnsafeMutableBufferPointer { sums in
             let sums = sums.baseAddress!

@@ -62,8 +62,11 @@ final class ValuePlan {
         var allocator = SlotAllocator()
         var slotOf: [ObjectIdentifier: Int] = [ObjectIdentifier(graph.input): allocator.take(graph.input.storageCount)]
         for (j, layer) in layers.enumerated() {
-            // The output is taken before the inputs are released: never in place.
-            slotOf[ObjectIdentifier(layer.output)] = allocator.take(layer.output.storageCount)
+            // The output is taken before the inputs are released: never in place. So are
+            // later layers' outputs that this layer writes in fused work.
+            for node in [layer.output] + layer.outputsWrittenEarly where slotOf[ObjectIdentifier(node)] == nil {
+                slotOf[ObjectIdentifier(node)] = allocator.take(node.storageCount)
+            }
             var released: Set<ObjectIdentifier> = []
             for node in layer.inputs {
                 let id = ObjectIdentifier(node)
@@ -113,7 +116,9 @@ final class GradientPlan {
                 births[j].append(node)
             }
             // The layer's output gradient has been consumed: its slot is free again.
-            if layer.output !== output, let slot = slotOf[ObjectIdentifier(layer.output)] { allocator.release(slot) }
+            for node in layer.consumedGradients where node !== output {
+                if let slot = slotOf[ObjectIdentifier(node)] { allocator.release(slot) }
+            }
         }
         self.births = births
         memory = SlotMemory(allocator.capacities)
