@@ -95,8 +95,15 @@ struct ENetBuilder {
     mutating func concat(_ a: Node, _ b: Node) -> Node { graph.add("concat") { ConcatLayer(a, b, output: $0) }.output }
     mutating func add(_ a: Node, _ b: Node) -> Node { graph.add("add") { AddLayer(a, b, output: $0) }.output }
 
-    mutating func dropout(_ x: Node, _ p: Double) -> Node {
-        graph.add("dropout") { DropoutLayer(input: x, p: p, output: $0) }.output
+    mutating func dropout(_ branch: Branch) -> Node {
+        graph.add("dropout") { DropoutLayer(input: branch.output, p: branch.dropout, output: $0) }.output
+    }
+
+    /// `a + dropout(branch)`: one layer on blocked activations (a memory pass less each
+    /// way), dropout then add on plain ones.
+    mutating func addDropped(_ a: Node, _ branch: Branch) -> Node {
+        guard graph.activationLayout == .nChw16c else { return add(a, dropout(branch)) }
+        return graph.add("add") { DropoutAddLayer(a, branch.output, p: branch.dropout, output: $0) }.output
     }
 
     // MARK: - Blocks
@@ -104,9 +111,12 @@ struct ENetBuilder {
     enum FirstConv { case down, threeByThree, oneByOne }
     enum Middle { case dilated(Int), asymmetric }
 
-    /// `conv0/bn0/prelu0 -> conv1 (or conv1a, conv1b)/bn1/prelu1 -> conv2/bn2/prelu2 -> dropout`.
+    /// A bottleneck branch's output before its dropout, and the dropout's probability.
+    typealias Branch = (output: Node, dropout: Double)
+
+    /// `conv0/bn0/prelu0 -> conv1 (or conv1a, conv1b)/bn1/prelu1 -> conv2/bn2/prelu2`, then dropout.
     mutating func branch(_ p: String, _ x: Node, inChannels: Int, mid: Int, outChannels: Int, dropout: Double,
-                         first: FirstConv, middle: Middle) -> Node {
+                         first: FirstConv, middle: Middle) -> Branch {
         var h: Node
         switch first {
         case .down: h = conv("\(p).conv0", x, mid, kernel: (2, 2), stride: (2, 2), inChannels: inChannels)
@@ -123,7 +133,7 @@ struct ENetBuilder {
         }
         h = prelu("\(p).prelu1", batchNorm("\(p).bn1", h, channels: mid))
         h = cbr(("\(p).conv2", "\(p).bn2", "\(p).prelu2"), h, outChannels, kernel: (1, 1), inChannels: mid)
-        return self.dropout(h, dropout)
+        return (h, dropout)
     }
 
     /// `concat(conv3x3 stride 2 (C_in -> 16 - C_in), maxpool(x))`.
@@ -142,7 +152,7 @@ struct ENetBuilder {
         let main = graph.add("pad") { ChannelPadLayer(input: pool.output, channels: outChannels, output: $0) }.output
         let b = branch(p, x, inChannels: inChannels, mid: inChannels / 4, outChannels: outChannels,
                        dropout: dropout, first: .down, middle: .dilated(1))
-        let out = prelu("\(p).prelu_out", add(main, b))
+        let out = prelu("\(p).prelu_out", addDropped(main, b))
         blocks.append((p, out))
         return (out, pool)
     }
@@ -164,7 +174,7 @@ struct ENetBuilder {
             residual = cbr(("\(p).shortcut.conv", "\(p).shortcut.bn", "\(p).shortcut.prelu"), x, outChannels,
                            kernel: (1, 1), inChannels: inChannels)
         }
-        let out = prelu("\(p).prelu_out", add(residual, b))
+        let out = prelu("\(p).prelu_out", addDropped(residual, b))
         blocks.append((p, out))
         return out
     }
@@ -191,15 +201,15 @@ struct ENetBuilder {
         let u4 = unpool(x2, pool2)
         let v4 = branch("up4_0", concat(u4, x1), inChannels: 8 * n, mid: 2 * n, outChannels: 4 * n, dropout: 0.01,
                         first: .threeByThree, middle: .dilated(1))
-        var x4 = prelu("up4_0.prelu_out", add(u4, v4))
+        var x4 = prelu("up4_0.prelu_out", addDropped(u4, v4))
         blocks.append(("up4_0", x4))
         x4 = bottleneck("b4_1", x4, inChannels: 4 * n, outChannels: 4 * n, dropout: 0.1)
         x4 = bottleneck("b4_2", x4, inChannels: 4 * n, outChannels: n, dropout: 0.1, shortcut: .cbr1x1)
 
         // up5_0: its prelu_out (declared with up5_0, as in the state dict) closes over b5_1.
         let u5 = unpool(x4, pool1)
-        let v5 = branch("up5_0", concat(u5, x0), inChannels: 2 * n, mid: n / 2, outChannels: n, dropout: 0.01,
-                        first: .threeByThree, middle: .dilated(1))
+        let v5 = dropout(branch("up5_0", concat(u5, x0), inChannels: 2 * n, mid: n / 2, outChannels: n,
+                                dropout: 0.01, first: .threeByThree, middle: .dilated(1)))
         let slope5 = declareSlope("up5_0.prelu_out")
         blocks.append(("up5_0", v5))
         let b51 = bottleneck("b5_1", v5, inChannels: n, outChannels: n, dropout: 0.1)

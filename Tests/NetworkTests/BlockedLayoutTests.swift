@@ -327,4 +327,53 @@ final class BlockedLayoutTests: XCTestCase {
         assertClose(refused, try fast.forward(x, shape: shape, training: false, retainActivations: true), 1e-5,
                     "fused vs layer-by-layer after new slopes")
     }
+
+    /// `DropoutAddLayer` (one pass) against `DropoutLayer` then `AddLayer` from the same
+    /// dropout stream: outputs and both input gradients, with dropout on and off.
+    func testDropoutAddMatchesDropoutThenAdd() throws {
+        let shape = TensorShape(2, 32, 9, 8)
+        var random = TestRandom(17)
+        func node(_ name: String, _ values: [Float]?) -> Node {
+            let n = Node(name)
+            n.shape = shape
+            n.layout = .nChw16c
+            n.value = .allocate(capacity: n.storageCount)
+            n.value.initialize(from: values ?? [Float](repeating: 0, count: n.storageCount), count: n.storageCount)
+            n.grad = .allocate(capacity: n.storageCount)
+            n.grad.initialize(repeating: 0, count: n.storageCount)
+            return n
+        }
+        let count = shape.count
+        let (xa, xb, dy) = (random.normal(count), random.normal(count), random.normal(count))
+        for dropout in [true, false] {
+            let (a1, b1, d1, y1) = (node("a", xa), node("b", xb), node("dropped", nil), node("sum", nil))
+            let (a2, b2, y2) = (node("a", xa), node("b", xb), node("sum", nil))
+            defer { for n in [a1, b1, d1, y1, a2, b2, y2] { n.value.deallocate(); n.grad.deallocate() } }
+            let (separate, fused) = (PassContext(dropoutSeed: 5), PassContext(dropoutSeed: 5))
+            for context in [separate, fused] { (context.training, context.dropout) = (true, dropout) }
+            let drop = DropoutLayer(input: b1, p: 0.3, output: d1), add = AddLayer(a1, d1, output: y1)
+            let both = DropoutAddLayer(a2, b2, p: 0.3, output: y2)
+            try drop.prepare(separate)
+            try both.prepare(fused)
+            try drop.forward(separate)
+            try add.forward(separate)
+            try both.forward(fused)
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: y2.value, count: count)),
+                           Array(UnsafeBufferPointer(start: y1.value, count: count)), "output, dropout \(dropout)")
+            y1.grad.update(from: dy, count: count)
+            y2.grad.update(from: dy, count: count)
+            try add.backward(separate)
+            try drop.backward(separate)
+            try both.backward(fused)
+            for (n1, n2) in [(a1, a2), (b1, b2)] {
+                XCTAssertEqual(Array(UnsafeBufferPointer(start: n2.grad, count: count)),
+                               Array(UnsafeBufferPointer(start: n1.grad, count: count)),
+                               "gradient of \(n1.name), dropout \(dropout)")
+            }
+            if dropout {
+                let zeros = (0..<count).filter { y2.value[$0] == xa[$0] }.count
+                XCTAssertEqual(Double(zeros) / Double(count), 0.3, accuracy: 0.05, "dropped share")
+            }
+        }
+    }
 }

@@ -620,6 +620,70 @@ final class DropoutLayer: Layer {
     }
 }
 
+/// `a + dropout(b)` in one layer (a bottleneck's residual plus its dropped-out
+/// branch): the dropped-out branch is never written, nor its gradient. Same mask
+/// stream and arithmetic as `DropoutLayer` followed by `AddLayer`.
+final class DropoutAddLayer: Layer {
+    let a: Node, b: Node, output: Node
+    let p: Double
+    private var mask: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    private var capacity = 1
+    private var masked = false
+
+    init(_ a: Node, _ b: Node, p: Double, output: Node) {
+        self.a = a
+        self.b = b
+        self.p = p
+        self.output = output
+    }
+
+    deinit { mask.deallocate() }
+
+    var backwardReadsInputs: Bool { false }
+    var inputs: [Node] { [a, b] }
+
+    func outputShape() throws -> TensorShape {
+        guard a.shape == b.shape, a.layout == b.layout else {
+            throw NetworkError.invalidGraph("cannot add \(a.shape) and \(b.shape)")
+        }
+        return a.shape
+    }
+
+    func prepare(_ context: PassContext) throws {
+        guard b.storageCount > capacity else { return }
+        mask.deallocate()
+        capacity = b.storageCount
+        mask = .allocate(capacity: capacity)
+    }
+
+    func forward(_ context: PassContext) throws {
+        let count = b.storageCount
+        masked = context.training && context.dropout && p > 0
+        if masked { Dropout.makeMask(mask, count: count, p: p, generator: &context.generator) }
+        let (x, z, y, m, isMasked) = (a.value!, b.value!, output.value!, mask, masked)
+        Parallel.forEachChunk(count, threads: context.threads) { _, start, length in
+            if isMasked {
+                Dropout.addForward(x + start, z + start, mask: m + start, count: length, output: y + start)
+            } else {
+                ChannelOps.addForward(x + start, z + start, count: length, output: y + start)
+            }
+        }
+    }
+
+    func backward(_ context: PassContext) throws {
+        let (dy, da, db, m, isMasked) = (output.grad!, a.gradIfNeeded, b.gradIfNeeded, mask, masked)
+        Parallel.forEachChunk(b.storageCount, threads: context.threads) { _, start, length in
+            if let da { ChannelOps.addInPlace(da + start, dy + start, count: length) }
+            guard let db else { return }
+            if isMasked {
+                Dropout.backward(gradOutput: dy + start, mask: m + start, count: length, gradInput: db + start)
+            } else {
+                ChannelOps.addInPlace(db + start, dy + start, count: length)
+            }
+        }
+    }
+}
+
 /// Nearest-neighbour x2 upsampling.
 final class UpsampleLayer: Layer {
     let input: Node, output: Node

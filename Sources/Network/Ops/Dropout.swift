@@ -28,4 +28,10 @@ public enum Dropout {
                                 gradInput dx: UnsafeMutablePointer<Float>) {
         for i in 0..<count { dx[i] += dy[i] * mask[i] }
     }
+
+    /// `y = a + x * mask`: a residual added to a dropped-out branch in one pass.
+    public static func addForward(_ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mask: UnsafePointer<Float>,
+                                  count: Int, output y: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { y[i] = a[i] + x[i] * mask[i] }
+    }
 }
