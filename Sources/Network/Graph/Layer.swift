@@ -15,6 +15,9 @@ protocol Layer: AnyObject {
     /// Nodes of later layers this layer's forward may write (fused work): their memory
     /// must be theirs from this layer on.
     var outputsWrittenEarly: [Node] { get }
+    /// Whether backward overwrites (rather than adds into) `node`'s gradient, so it
+    /// need not be zeroed first.
+    func overwritesGradient(of node: Node) -> Bool
     /// The output shape for the inputs' current shapes.
     func outputShape() throws -> TensorShape
     /// Called once per input shape, after shape inference: create kernels, size scratch space.
@@ -26,5 +29,6 @@ protocol Layer: AnyObject {
 extension Layer {
     var consumedGradients: [Node] { [output] }
     var outputsWrittenEarly: [Node] { [] }
+    func overwritesGradient(of node: Node) -> Bool { false }
     func prepare(_ context: PassContext) throws {}
 }

@@ -19,6 +19,8 @@ final class ConvLayer: Layer {
     private var folded: [Float] = []
     /// A fused inference writes the epilogue's output.
     var outputsWrittenEarly: [Node] { epilogue.map { [$0.prelu.output] } ?? [] }
+    /// The kernel writes the input gradient directly when this layer is the input's only reader.
+    func overwritesGradient(of node: Node) -> Bool { node === input && input.consumers == 1 }
 
     init(name: String, input: Node, output: Node, store: ParameterStore, outChannels: Int, kernel: (Int, Int),
          stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), bias: Bool, backend: ConvBackend,

@@ -113,7 +113,7 @@ final class GradientPlan {
             for node in layer.inputs where node.needsGradient && lastReader[ObjectIdentifier(node)] == j
                 && slotOf[ObjectIdentifier(node)] == nil {
                 slotOf[ObjectIdentifier(node)] = allocator.take(node.storageCount)
-                births[j].append(node)
+                if !layer.overwritesGradient(of: node) { births[j].append(node) }
             }
             // The layer's output gradient has been consumed: its slot is free again.
             for node in layer.consumedGradients where node !== output {
