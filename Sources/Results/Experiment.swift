@@ -54,10 +54,10 @@ public enum Experiment {
         public var evaluateSeconds: Double
     }
 
-    /// Epochs per loss when none are given: `mpirun -n 4 --oversubscribe swift-dist-train experiment`
-    /// takes about 15 minutes on a 2-core machine. Measured (release build, ACDC-like, 232
-    /// patches 128x128 per epoch, 4 ranks): 25 epochs took 751 s (~7 s per epoch and loss), so
-    /// 30; WMH-like (528 patches 64x64) is scaled from it by pixels per epoch, not measured.
+    /// Epochs per loss when none are given, chosen when a run took about 15 minutes on a 2-core
+    /// machine (ACDC-like, 232 patches 128x128 per epoch, 4 ranks: 25 epochs in 751 s; WMH-like
+    /// scaled by pixels per epoch). With the faster blocked layout, the defaults take 427 s
+    /// (acdc) and 421 s (wmh) for all four losses (release build, `docs/results/`).
     public static func defaultEpochs(_ dataset: String) -> Int { dataset == "wmh" ? 48 : 30 }
 
     /// The built-in dataset for `dataset`.

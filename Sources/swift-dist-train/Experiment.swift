@@ -22,7 +22,7 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: "Patch store (.h5); default: the built-in dataset.")
     var store: String?
 
-    @Option(help: "Epochs per loss (default: 30 for acdc, 48 for wmh: about 9 minutes each on 4 ranks, 2 cores).")
+    @Option(help: "Epochs per loss (default: 30 for acdc, 48 for wmh: about 7 minutes each on 4 ranks, 2 cores).")
     var epochs: Int?
 
     @Option(help: "Output directory (one sub-directory per loss, report.md).")

@@ -4,10 +4,10 @@ import XCTest
 
 /// The network learns: Adam on softmax cross-entropy segments bright disks from noise.
 ///
-/// `testShortTrainingReducesLoss` always runs (a few steps). The full run
-/// (`testTrainingLearnsDisks`, a few hundred steps) is slow with the reference
-/// convolution in a debug build, so it runs only when NETWORK_TRAINING_TEST=1
-/// (best with `swift test -c release`).
+/// `testShortTrainingReducesLoss` (a few steps, reference path) and the full run
+/// on the oneDNN path (`testTrainingLearnsDisks`, a few hundred steps) always run;
+/// the full run with the reference convolution is slow in a debug build, so it
+/// runs only when NETWORK_TRAINING_TEST=1 (best with `swift test -c release`).
 final class TrainingTests: XCTestCase {
     /// Images with one bright disk (+1) on Gaussian noise (std 0.3); labels 1 inside the disk.
     static func disks(count: Int, size: Int, seed: UInt64) -> (images: [Float], labels: [Int]) {
@@ -96,16 +96,26 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(losses.last!, 0.8 * losses.first!)
     }
 
+    /// On the fast path (oneDNN, blocked activations, fused layers): always runs.
     func testTrainingLearnsDisks() throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard environment["NETWORK_TRAINING_TEST"] == "1" else {
-            throw XCTSkip("set NETWORK_TRAINING_TEST=1 to run the few-hundred-step training test")
+        try learnDisks(backend: .oneDNN)
+    }
+
+    /// The same with the reference convolution: NETWORK_TRAINING_TEST=1 (slow in debug).
+    func testTrainingLearnsDisksReference() throws {
+        guard ProcessInfo.processInfo.environment["NETWORK_TRAINING_TEST"] == "1" else {
+            throw XCTSkip("set NETWORK_TRAINING_TEST=1 to run the few-hundred-step training test on the reference path")
         }
+        try learnDisks(backend: .reference)
+    }
+
+    private func learnDisks(backend: ConvBackend) throws {
+        let environment = ProcessInfo.processInfo.environment
         let size = Int(environment["NETWORK_TRAINING_SIZE"] ?? "16")!
         let steps = Int(environment["NETWORK_TRAINING_STEPS"] ?? "200")!
         let shape = TensorShape(8, 1, size, size)
         let (images, labels) = Self.disks(count: shape.batch, size: size, seed: 1)
-        let net = ENet(inChannels: 1, classes: 2, seed: 0)
+        let net = ENet(inChannels: 1, classes: 2, seed: 0, backend: backend)
         let start = Date()
         let losses = try train(net, images: images, labels: labels, shape: shape, steps: steps, learningRate: 5e-3)
         let seconds = Date().timeIntervalSince(start)
@@ -115,8 +125,9 @@ final class TrainingTests: XCTestCase {
         let (testImages, testLabels) = Self.disks(count: shape.batch, size: size, seed: 2)
         let testDice = Self.foregroundDice(try net.forward(testImages, shape: shape, training: false),
                                            labels: testLabels, shape: shape)
-        print("training \(steps) steps on 8x1x\(size)x\(size): \(String(format: "%.1f", seconds)) s; loss "
-              + "\(losses.first!) -> \(losses.suffix(5)); eval-mode Dice train \(trainDice), fresh images \(testDice)")
+        print("\(backend.activationLayout): training \(steps) steps on 8x1x\(size)x\(size): "
+              + "\(String(format: "%.1f", seconds)) s; loss \(losses.first!) -> \(losses.suffix(5)); "
+              + "eval-mode Dice train \(trainDice), fresh images \(testDice)")
         XCTAssertLessThan(losses.suffix(10).reduce(0, +) / 10, 0.25 * losses.first!)
         XCTAssertGreaterThan(trainDice, 0.9)
     }

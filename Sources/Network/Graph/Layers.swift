@@ -571,49 +571,34 @@ final class AddLayer: Layer {
 /// Element-wise dropout: a fresh seeded mask per training forward; identity otherwise.
 final class DropoutLayer: Layer {
     let input: Node, output: Node
-    let p: Double
-    private var mask: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
-    private var capacity = 1
-    private var masked = false
+    private let mask: DropoutMask
 
     init(input: Node, p: Double, output: Node) {
         self.input = input
-        self.p = p
+        mask = DropoutMask(p: p)
         self.output = output
     }
-
-    deinit { mask.deallocate() }
 
     var backwardReadsInputs: Bool { false }
     var inputs: [Node] { [input] }
     func outputShape() throws -> TensorShape { input.shape }
 
-    func prepare(_ context: PassContext) throws {
-        guard input.storageCount > capacity else { return }
-        mask.deallocate()
-        capacity = input.storageCount
-        mask = .allocate(capacity: capacity)
-    }
+    func prepare(_ context: PassContext) throws { mask.reserve(input.storageCount) }
 
     func forward(_ context: PassContext) throws {
         let count = input.storageCount
-        masked = context.training && context.dropout && p > 0
-        let (x, y, m) = (input.value!, output.value!, mask)
-        if masked {
-            Dropout.makeMask(mask, count: count, p: p, generator: &context.generator)
-            Parallel.forEachChunk(count, threads: context.threads) { _, start, length in
-                Dropout.forward(input: x + start, mask: m + start, count: length, output: y + start)
-            }
-        } else {
-            y.update(from: x, count: count)
+        let (x, y) = (input.value!, output.value!)
+        guard let m = mask.draw(count: count, context: context) else { return y.update(from: x, count: count) }
+        Parallel.forEachChunk(count, threads: context.threads) { _, start, length in
+            Dropout.forward(input: x + start, mask: m + start, count: length, output: y + start)
         }
     }
 
     func backward(_ context: PassContext) throws {
         guard let dx = input.gradIfNeeded else { return }
-        let (dy, m, isMasked) = (output.grad!, mask, masked)
+        let (dy, m) = (output.grad!, mask.last)
         Parallel.forEachChunk(input.storageCount, threads: context.threads) { _, start, length in
-            if isMasked {
+            if let m {
                 Dropout.backward(gradOutput: dy + start, mask: m + start, count: length, gradInput: dx + start)
             } else {
                 ChannelOps.addInPlace(dx + start, dy + start, count: length)
@@ -627,19 +612,14 @@ final class DropoutLayer: Layer {
 /// stream and arithmetic as `DropoutLayer` followed by `AddLayer`.
 final class DropoutAddLayer: Layer {
     let a: Node, b: Node, output: Node
-    let p: Double
-    private var mask: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
-    private var capacity = 1
-    private var masked = false
+    private let mask: DropoutMask
 
     init(_ a: Node, _ b: Node, p: Double, output: Node) {
         self.a = a
         self.b = b
-        self.p = p
+        mask = DropoutMask(p: p)
         self.output = output
     }
-
-    deinit { mask.deallocate() }
 
     var backwardReadsInputs: Bool { false }
     var inputs: [Node] { [a, b] }
@@ -651,20 +631,13 @@ final class DropoutAddLayer: Layer {
         return a.shape
     }
 
-    func prepare(_ context: PassContext) throws {
-        guard b.storageCount > capacity else { return }
-        mask.deallocate()
-        capacity = b.storageCount
-        mask = .allocate(capacity: capacity)
-    }
+    func prepare(_ context: PassContext) throws { mask.reserve(b.storageCount) }
 
     func forward(_ context: PassContext) throws {
         let count = b.storageCount
-        masked = context.training && context.dropout && p > 0
-        if masked { Dropout.makeMask(mask, count: count, p: p, generator: &context.generator) }
-        let (x, z, y, m, isMasked) = (a.value!, b.value!, output.value!, mask, masked)
+        let (x, z, y, m) = (a.value!, b.value!, output.value!, mask.draw(count: count, context: context))
         Parallel.forEachChunk(count, threads: context.threads) { _, start, length in
-            if isMasked {
+            if let m {
                 Dropout.addForward(x + start, z + start, mask: m + start, count: length, output: y + start)
             } else {
                 ChannelOps.addForward(x + start, z + start, count: length, output: y + start)
@@ -673,11 +646,11 @@ final class DropoutAddLayer: Layer {
     }
 
     func backward(_ context: PassContext) throws {
-        let (dy, da, db, m, isMasked) = (output.grad!, a.gradIfNeeded, b.gradIfNeeded, mask, masked)
+        let (dy, da, db, m) = (output.grad!, a.gradIfNeeded, b.gradIfNeeded, mask.last)
         Parallel.forEachChunk(b.storageCount, threads: context.threads) { _, start, length in
             if let da { ChannelOps.addInPlace(da + start, dy + start, count: length) }
             guard let db else { return }
-            if isMasked {
+            if let m {
                 Dropout.backward(gradOutput: dy + start, mask: m + start, count: length, gradInput: db + start)
             } else {
                 ChannelOps.addInPlace(db + start, dy + start, count: length)
