@@ -54,17 +54,10 @@ final class PassContext {
     /// PReLUs their sides instead of deciding afresh (finite-difference checks only).
     var piecewiseChoicesFrozen = false
     var generator: Xoshiro256
-    private(set) var scratch: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
-    private var scratchCapacity = 1
+    private let scratchBuffer = GrowingBuffer()
+    var scratch: UnsafeMutablePointer<Float> { scratchBuffer.pointer }
 
     init(dropoutSeed: UInt64) { generator = Xoshiro256(seed: dropoutSeed) }
 
-    deinit { scratch.deallocate() }
-
-    func reserveScratch(_ count: Int) {
-        guard count > scratchCapacity else { return }
-        scratch.deallocate()
-        scratchCapacity = count
-        scratch = .allocate(capacity: count)
-    }
+    func reserveScratch(_ count: Int) { scratchBuffer.reserve(count) }
 }
