@@ -5,12 +5,17 @@ import CDNNL
 /// layouts chosen by oneDNN and reorders from/to the caller's buffers at the
 /// edges where the layouts differ. The caller's weights are plain OIHW; its
 /// activations are plain NCHW or blocked `nChw16c` (`source`, `destination`):
-/// a network that keeps its activations blocked skips most reorders. Every memory and primitive is allocated in `init`;
-/// `forward` and `backward` allocate nothing themselves (oneDNN's
+/// a network that keeps its activations blocked skips most reorders.
+///
+/// Every memory and primitive is allocated in `init`, except the fused inference
+/// primitive (`forwardFused`), made on first use and again when the PReLU slope
+/// changes. `forward` and `backward` allocate nothing themselves (oneDNN's
 /// `dnnl_primitive_execute` makes a few small heap allocations for its argument
-/// map, ~4 per primitive run, measured with a malloc-counting LD_PRELOAD). The tensors in oneDNN's layouts
-/// live in the context's shared workspace, and no state is kept between calls:
-/// layers with the same geometry can share one kernel.
+/// map, ~4 per primitive run, measured with a malloc-counting LD_PRELOAD). The
+/// tensors in oneDNN's layouts live in the context's shared workspace, and no
+/// activation state is kept between calls: layers with the same geometry can
+/// share one kernel (sharing it between units with different slopes would make
+/// `forwardFused` rebuild its primitive on every call; the network does not share).
 ///
 /// Layout choice: oneDNN 2.6 falls back to its slow reference kernels for some
 /// shapes under `format_tag_any` (3x3 with 4 or 8 channels, dilation 16 at

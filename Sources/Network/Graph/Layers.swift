@@ -12,13 +12,17 @@ final class ConvLayer: Layer {
     private var conv: Conv2DKernel?
     /// What `conv` was made for.
     private var convKey: (Conv2DGeometry, ActivationLayout, ActivationLayout)?
-    /// The BatchNorm and PReLU that alone follow this convolution (set by the builder): an
-    /// inference forward that keeps no activations runs all three as one fused kernel call.
+    /// The BatchNorm and PReLU that follow this convolution (set by the builder): an
+    /// inference forward that keeps no activations runs all three as one fused kernel call
+    /// when `fusesInference`.
     var epilogue: (batchNorm: BatchNormLayer, prelu: PReLULayer)?
+    /// Whether the epilogue can fuse at the prepared shape: it alone reads this output and
+    /// the kernel has a fused inference for the geometry.
+    private(set) var fusesInference = false
     /// Weights and bias with the epilogue's BatchNorm folded in (allocated on first use).
     private var folded: [Float] = []
     /// A fused inference writes the epilogue's output.
-    var outputsWrittenEarly: [Node] { epilogue.map { [$0.prelu.output] } ?? [] }
+    var outputsWrittenEarly: [Node] { fusesInference ? epilogue.map { [$0.prelu.output] } ?? [] : [] }
     /// The kernel writes the input gradient directly when this layer is the input's only reader.
     func overwritesGradient(of node: Node) -> Bool { node === input && input.consumers == 1 }
 
@@ -60,16 +64,15 @@ final class ConvLayer: Layer {
             convKey = (g, input.layout, output.layout)
         }
         if input.consumers > 1 { context.reserveScratch(input.storageCount) }
-        if let (bn, _) = epilogue, output.consumers != 1 || bn.output.consumers != 1
-            || (conv as? FusedInferenceConv2D)?.supportsFusedInference != true {
-            epilogue = nil
-        }
+        fusesInference = epilogue.map { output.consumers == 1 && $0.batchNorm.output.consumers == 1 } == true
+            && (conv as? FusedInferenceConv2D)?.supportsFusedInference == true
     }
 
     func forward(_ context: PassContext) throws {
         if let (bn, prelu) = epilogue {
-            let fuse = !context.training && !context.retainActivations
-                && (conv as? FusedInferenceConv2D)?.supportsFusedInference == true
+            // Not with frozen piecewise choices: the PReLU must use its frozen sides.
+            let fuse = fusesInference && !context.training && !context.retainActivations
+                && !context.piecewiseChoicesFrozen
             bn.skipsForward = fuse
             prelu.skipsForward = fuse
             if fuse { return try forwardFused(bn, prelu) }

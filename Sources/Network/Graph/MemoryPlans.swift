@@ -89,7 +89,8 @@ final class ValuePlan {
 
 /// Where activation gradients live. A node's gradient is born at the backward
 /// of its last reader (in forward order) and dies after the backward of the
-/// layer that produced it; backward walks the layers in reverse, so gradients
+/// layer that reads it last (`Layer.consumedGradients`: its producer, or the
+/// BatchNorm a PReLU is fused into); backward walks the layers in reverse, so gradients
 /// whose lives do not overlap reuse the same slot. The network input's gradient
 /// (when wanted) and the logits' stay readable after backward.
 final class GradientPlan {
