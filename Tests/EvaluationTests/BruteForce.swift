@@ -1,20 +1,8 @@
 // Independent, deliberately naive references for the tests: surfaces from explicit neighbour
 // lists, all-pairs distances, percentile by numpy's documented formula. Double precision.
+import Common
 @testable import Evaluation
 import Foundation
-
-/// A seeded generator (SplitMix64) so every random case is reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 enum BruteForce {
     typealias Point = (z: Int, y: Int, x: Int)

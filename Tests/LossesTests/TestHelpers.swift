@@ -1,21 +1,9 @@
+import Common
 import XCTest
 @testable import Losses
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A small deterministic generator (SplitMix64) so every test case is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A batch of logits and labels for tests.
 struct Batch {
@@ -27,7 +15,7 @@ struct Batch {
     /// from the labels (relabelled to another class) so that class is empty in that image.
     static func random(_ shape: LossShape, seed: UInt64, spread: Double = 3,
                        absent: [(image: Int, class: Int)] = []) -> Batch {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let logits = (0..<shape.logitCount).map { _ in Double.random(in: -spread...spread, using: &rng) }
         var labels = (0..<shape.pixels).map { _ in UInt8.random(in: 0..<UInt8(shape.classes), using: &rng) }
         let hw = shape.pixelsPerImage

@@ -1,19 +1,7 @@
+import Common
 import Tensors
 
-/// A seeded SplitMix64 generator: the same numbers on every run and machine.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-func randomFloats(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
+func randomFloats(_ count: Int, _ rng: inout SplitMix64) -> [Float] {
     (0..<count).map { _ in Float.random(in: -1...1, using: &rng) }
 }
 

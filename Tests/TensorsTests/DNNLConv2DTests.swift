@@ -1,3 +1,4 @@
+import Common
 import Tensors
 import XCTest
 
@@ -38,7 +39,7 @@ final class DNNLConv2DTests: XCTestCase {
     /// and checks the tolerances.
     func compare(_ name: String, _ g: Conv2DGeometry, bias: Bool, inputGradient: Bool, seed: UInt64,
                  layouts: [ConvLayout] = [.any], file: StaticString = #filePath, line: UInt = #line) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let x = randomFloats(g.inputCount, &rng)
         let w = randomFloats(g.weightCount, &rng)
         let b = bias ? randomFloats(g.outChannels, &rng) : nil
@@ -75,7 +76,7 @@ final class DNNLConv2DTests: XCTestCase {
     }
 
     func testRandomGeometriesMatchReference() throws {
-        var rng = SeededGenerator(seed: 2026)
+        var rng = SplitMix64(seed: 2026)
         for i in 0..<12 {
             let kh = Int.random(in: 1...5, using: &rng), kw = Int.random(in: 1...5, using: &rng)
             let dh = Int.random(in: 1...3, using: &rng), dw = Int.random(in: 1...3, using: &rng)
@@ -94,7 +95,7 @@ final class DNNLConv2DTests: XCTestCase {
 
     func testNilBiasOnBiasKernelAddsNothing() throws {
         let g = Self.geo(1, 8, 16, 6, 6, (3, 3), pad: (1, 1))
-        var rng = SeededGenerator(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let x = randomFloats(g.inputCount, &rng), w = randomFloats(g.weightCount, &rng)
         var fast = [Float](repeating: 0, count: g.outputCount), slow = fast
         try DNNLConv2D(g, bias: true).forward(input: x, weight: w, bias: nil, output: &fast)
@@ -104,7 +105,7 @@ final class DNNLConv2DTests: XCTestCase {
 
     func testFastestChoiceMatchesReference() throws {
         let g = Self.geo(2, 16, 8, 10, 10, (3, 3), pad: (1, 1))
-        var rng = SeededGenerator(seed: 9)
+        var rng = SplitMix64(seed: 9)
         let x = randomFloats(g.inputCount, &rng), w = randomFloats(g.weightCount, &rng)
         let b = randomFloats(g.outChannels, &rng), dy = randomFloats(g.outputCount, &rng)
         let fast = try DNNLConv2D(g, choice: .fastest)
@@ -124,7 +125,7 @@ final class DNNLConv2DTests: XCTestCase {
         let context = try DNNLContext()
         let small = Self.geo(2, 4, 4, 6, 6, (3, 3), pad: (1, 1)) // 4 channels: padded to 16 when blocked
         let big = Self.geo(2, 32, 32, 8, 8, (3, 3), pad: (1, 1))
-        var rng = SeededGenerator(seed: 11)
+        var rng = SplitMix64(seed: 11)
         func data(_ g: Conv2DGeometry) -> (x: [Float], w: [Float], b: [Float], dy: [Float]) {
             (randomFloats(g.inputCount, &rng), randomFloats(g.weightCount, &rng), randomFloats(g.outChannels, &rng),
              randomFloats(g.outputCount, &rng))

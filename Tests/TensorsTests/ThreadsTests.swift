@@ -1,3 +1,4 @@
+import Common
 import Tensors
 import XCTest
 #if canImport(Glibc)
@@ -26,7 +27,7 @@ final class ThreadsTests: XCTestCase {
         let g = Conv2DGeometry(batch: 4, inChannels: 32, outChannels: 32, height: 32, width: 32, kernel: (3, 3),
                                padding: (1, 1))
         let conv = try DNNLConv2D(g)
-        var rng = SeededGenerator(seed: 1)
+        var rng = SplitMix64(seed: 1)
         let x = randomFloats(g.inputCount, &rng), w = randomFloats(g.weightCount, &rng)
         var y = [Float](repeating: 0, count: g.outputCount)
         try conv.forward(input: x, weight: w, bias: nil, output: &y) // warm-up: JIT code generation
