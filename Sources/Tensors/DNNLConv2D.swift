@@ -244,14 +244,21 @@ public final class DNNLConv2D: Conv2DKernel {
     public func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         output: UnsafeMutablePointer<Float>) throws {
         if bias != nil && !hasBias { throw DNNLConv2DError.biasWithoutBiasPrimitive(geometry) }
+        try run(forwardPrimitive, input: input, weight: weight, bias: bias ?? UnsafePointer(zeros), output: output)
+    }
+
+    /// Runs `primitive` (the forward or the fused inference; both read and write the
+    /// forward's edges) with the reorders at the edges.
+    private func run(_ primitive: BoundPrimitive, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                     bias: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) throws {
         try attachWorkspace()
         try source.bind(input)
         try weights.bind(weight)
-        try self.bias.point(to: bias ?? UnsafePointer(zeros))
+        try self.bias.point(to: bias)
         try destination.bind(output)
         try source.transfer(on: stream)
         try weights.transfer(on: stream)
-        try forwardPrimitive.run(on: stream)
+        try primitive.run(on: stream)
         try destination.transfer(on: stream)
         try stream.wait()
     }
@@ -279,16 +286,7 @@ public final class DNNLConv2D: Conv2DKernel {
                              (DNNL_ARG_BIAS, self.bias), (DNNL_ARG_DST, destination.inner)]
             fused = (slope, try BoundPrimitive(descriptor, arguments))
         }
-        try attachWorkspace()
-        try source.bind(input)
-        try weights.bind(weight)
-        try self.bias.point(to: bias)
-        try destination.bind(output)
-        try source.transfer(on: stream)
-        try weights.transfer(on: stream)
-        try fused!.primitive.run(on: stream)
-        try destination.transfer(on: stream)
-        try stream.wait()
+        try run(fused!.primitive, input: input, weight: weight, bias: bias, output: output)
     }
 
     public func backward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>,
