@@ -9,9 +9,8 @@ final class ConvLayer: Layer {
     let outChannels: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
     unowned let store: ParameterStore
     let backend: ConvBackend
+    /// Made for the prepared geometry (and the nodes' layouts, fixed when the graph is built).
     private var conv: Conv2DKernel?
-    /// What `conv` was made for.
-    private var convKey: (Conv2DGeometry, ActivationLayout, ActivationLayout)?
     /// The BatchNorm and PReLU that follow this convolution (set by the builder): an
     /// inference forward that keeps no activations runs all three as one fused kernel call
     /// when `fusesInference`.
@@ -59,13 +58,12 @@ final class ConvLayer: Layer {
 
     func prepare(_ context: PassContext) throws {
         let g = geometry(for: input.shape)
-        if let key = convKey, key == (g, input.layout, output.layout) {} else {
-            conv = try backend.makeConv(g, bias != nil, input.layout, output.layout)
-            convKey = (g, input.layout, output.layout)
-        }
+        if conv?.geometry != g { conv = try backend.makeConv(g, bias != nil, input.layout, output.layout) }
         if input.consumers > 1 { context.reserveScratch(input.storageCount) }
-        fusesInference = epilogue.map { output.consumers == 1 && $0.batchNorm.output.consumers == 1 } == true
-            && (conv as? FusedInferenceConv2D)?.supportsFusedInference == true
+        if let (bn, _) = epilogue {
+            fusesInference = output.consumers == 1 && bn.output.consumers == 1
+                && (conv as? FusedInferenceConv2D)?.supportsFusedInference == true
+        }
     }
 
     func forward(_ context: PassContext) throws {
