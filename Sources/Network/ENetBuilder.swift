@@ -57,17 +57,15 @@ struct ENetBuilder {
     mutating func prelu(_ slope: NamedTensor, _ x: Node) -> Node {
         let store = self.store
         let prelu = graph.add(slope.name) { PReLULayer(slope: slope, input: x, output: $0, store: store) }
+        guard let bn = graph.layers.dropLast().last as? BatchNormLayer, bn.output === x else { return prelu.output }
         // BatchNorm -> PReLU on blocked activations: the BatchNorm runs both.
-        if graph.activationLayout == .nChw16c, let bn = graph.layers.dropLast().last as? BatchNormLayer,
-           bn.output === x {
+        if graph.activationLayout == .nChw16c {
             bn.activation = prelu
             prelu.fusingBatchNorm = bn
             x.needsGradient = false
         }
         // conv -> BatchNorm -> PReLU: the convolution may run all three in inference.
-        let last = graph.layers.suffix(3)
-        if last.count == 3, let conv = last.first as? ConvLayer, let bn = last.dropFirst().first as? BatchNormLayer,
-           bn.input === conv.output, prelu.input === bn.output {
+        if let conv = graph.layers.dropLast(2).last as? ConvLayer, bn.input === conv.output {
             conv.epilogue = (bn, prelu)
         }
         return prelu.output
