@@ -144,17 +144,15 @@ enum BlockedBatchNorm {
     private static func inferenceTransform(_ block: Int, channels: Int, weight: UnsafePointer<Float>,
                                            bias: UnsafePointer<Float>, runningMean: UnsafePointer<Float>,
                                            runningVar: UnsafePointer<Float>) -> (Lanes, Lanes) {
-        do {
-            let first = block * 16
-            var scale = Lanes(), shift = Lanes()
-            for lane in 0..<min(16, channels - first) {
-                let c = first + lane
-                let invStd = 1 / (Double(runningVar[c]) + BatchNorm.epsilon).squareRoot(), gamma = Double(weight[c])
-                scale[lane] = Float(gamma * invStd)
-                shift[lane] = Float(Double(bias[c]) - Double(runningMean[c]) * gamma * invStd)
-            }
-            return (scale, shift)
+        let first = block * 16
+        var scale = Lanes(), shift = Lanes()
+        for lane in 0..<min(16, channels - first) {
+            let c = first + lane
+            let invStd = 1 / (Double(runningVar[c]) + BatchNorm.epsilon).squareRoot(), gamma = Double(weight[c])
+            scale[lane] = Float(gamma * invStd)
+            shift[lane] = Float(Double(bias[c]) - Double(runningMean[c]) * gamma * invStd)
         }
+        return (scale, shift)
     }
 
     /// A fused PReLU in backward: its slope, and where to write each block's
