@@ -119,6 +119,27 @@ public final class PatchStoreReader {
                                 into: UnsafeMutableBufferPointer(rebasing: labelBuffer[0..<(count * h * w)]))
     }
 
+    /// Reads the `count` consecutive patches from `first` (e.g. one volume's) in batches of
+    /// at most `batch`, each in one `readPatches` call, and passes every batch to `body`:
+    /// its offset from `first`, and exactly its patches' images and labels.
+    public func forEachBatch(_ split: Split, from first: Int, count: Int, batch: Int,
+                             _ body: (_ start: Int, _ images: UnsafeBufferPointer<Float>,
+                                      _ labels: UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        let pixels = patchSize[0] * patchSize[1]
+        var images = [Float](repeating: 0, count: batch * channels * pixels)
+        var labels = [UInt8](repeating: 0, count: batch * pixels)
+        for start in stride(from: 0, to: count, by: batch) {
+            let n = min(batch, count - start)
+            try images.withUnsafeMutableBufferPointer { im in
+                try labels.withUnsafeMutableBufferPointer { lb in
+                    try readPatches(split, from: first + start, count: n, images: im, labels: lb)
+                    try body(start, UnsafeBufferPointer(rebasing: im[0..<(n * channels * pixels)]),
+                             UnsafeBufferPointer(rebasing: lb[0..<(n * pixels)]))
+                }
+            }
+        }
+    }
+
     /// Reads patch `index` into new arrays.
     public func patch(_ split: Split, _ index: Int) throws -> (image: [Float], label: [UInt8]) {
         let n = patchSize[0] * patchSize[1]

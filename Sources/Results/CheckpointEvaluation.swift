@@ -83,19 +83,10 @@ public enum CheckpointEvaluation {
                                        x: record.resampledSpacing[0], name: "\(reader.path) volume \(record.id)")
         var assembler = VolumeAssembler(classes: k, shape: shape)
         var reference = [UInt8](repeating: 0, count: shape.count)
-        let imageSize = reader.channels * h * w
-        var images = [Float](repeating: 0, count: batch * imageSize)
-        var labels = [UInt8](repeating: 0, count: batch * h * w)
-        for start in stride(from: 0, to: record.numPatches, by: batch) {
-            let n = min(batch, record.numPatches - start)
-            try images.withUnsafeMutableBufferPointer { im in
-                try labels.withUnsafeMutableBufferPointer { lb in
-                    try reader.readPatches(split, from: record.firstPatch + start, count: n, images: im, labels: lb)
-                }
-            }
-            let probabilities = try images.withUnsafeBufferPointer {
-                try model.probabilities(UnsafeBufferPointer(rebasing: $0[0..<(n * imageSize)]), count: n, height: h, width: w)
-            }
+        try reader.forEachBatch(split, from: record.firstPatch, count: record.numPatches, batch: batch) {
+            start, images, labels in
+            let n = labels.count / (h * w)
+            let probabilities = try model.probabilities(images, count: n, height: h, width: w)
             for i in 0..<n {
                 let p = record.firstPatch + start + i
                 let (z, oy, ox) = (index.slice[p], index.origin[p][0], index.origin[p][1])

@@ -28,22 +28,12 @@ public struct Validation {
         if maxVolumes > 0 { volumes = Array(volumes.prefix(maxVolumes)) }
         var sums = [Double](repeating: 0, count: k + 1) // per-class Dice sums, then the volume count
         let (h, w) = (reader.patchSize[0], reader.patchSize[1])
-        let imageSize = reader.channels * h * w
-        var images = [Float](repeating: 0, count: batch * imageSize)
-        var labels = [UInt8](repeating: 0, count: batch * h * w)
         for (v, volume) in volumes.enumerated() where v % world.size == world.rank {
             var counts = [Int](repeating: 0, count: 3 * k) // intersection, prediction, label per class
-            for start in stride(from: 0, to: volume.numPatches, by: batch) {
-                let n = min(batch, volume.numPatches - start)
-                try images.withUnsafeMutableBufferPointer { im in
-                    try labels.withUnsafeMutableBufferPointer { lb in
-                        try reader.readPatches(split, from: volume.firstPatch + start, count: n, images: im, labels: lb)
-                    }
-                }
-                let logits = try images.withUnsafeBufferPointer {
-                    try model.forward(UnsafeBufferPointer(rebasing: $0[0..<(n * imageSize)]), batch: n,
-                                      height: h, width: w, training: false, dropoutSeed: 0)
-                }
+            try reader.forEachBatch(split, from: volume.firstPatch, count: volume.numPatches, batch: batch) {
+                _, images, labels in
+                let n = labels.count / (h * w)
+                let logits = try model.forward(images, batch: n, height: h, width: w, training: false, dropoutSeed: 0)
                 count(logits: logits, labels: labels, images: n, classes: k, pixels: h * w, into: &counts)
             }
             for c in 0..<k {
@@ -59,7 +49,8 @@ public struct Validation {
     }
 
     /// Adds the argmax prediction's per-class overlap counts.
-    private func count(logits: UnsafeBufferPointer<Float>, labels: [UInt8], images: Int, classes k: Int, pixels: Int,
+    private func count(logits: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<UInt8>, images: Int,
+                       classes k: Int, pixels: Int,
                        into counts: inout [Int]) {
         for n in 0..<images {
             for p in 0..<pixels {

@@ -65,6 +65,16 @@ final class EndToEndTests: XCTestCase {
             XCTAssertEqual(Array(images[(i * pixels)..<((i + 1) * pixels)]), single.image)
             XCTAssertEqual(Array(labels[(i * pixels)..<((i + 1) * pixels)]), single.label)
         }
+        // In batches of 2 (the last one shorter when n is odd): the same patches, in order.
+        var seen = 0
+        try reader.forEachBatch(.train, from: first, count: n, batch: 2) { start, batchImages, batchLabels in
+            XCTAssertEqual(start, seen)
+            XCTAssertEqual(batchLabels.count, min(2, n - start) * pixels)
+            XCTAssertEqual(Array(batchImages), Array(images[(start * pixels)..<(start * pixels + batchImages.count)]))
+            XCTAssertEqual(Array(batchLabels), Array(labels[(start * pixels)..<(start * pixels + batchLabels.count)]))
+            seen += batchLabels.count / pixels
+        }
+        XCTAssertEqual(seen, n)
         let total = reader.count(.train)
         assertStoreError(try images.withUnsafeMutableBufferPointer { im in
             try labels.withUnsafeMutableBufferPointer { try reader.readPatches(.train, from: total - 1, count: 2, images: im, labels: $0) }
