@@ -4,7 +4,7 @@
 Writes random multi-class label volumes (random shapes, anisotropic float32 spacing, .nii.gz)
 to a temporary directory, scores them with scipy exactly as MedPy does (hd95-reference.py),
 runs the binary, and compares per_volume.csv. Needs numpy and scipy, not nibabel.
-Usage: python3 scripts/evaluate-vs-scipy.py .build/debug/swift-dist-train [cases]
+Usage: python3 reference/evaluate-vs-scipy.py .build/debug/swift-dist-train [cases]
 """
 import csv, gzip, importlib.util, os, struct, subprocess, sys, tempfile
 import numpy as np

@@ -3,7 +3,7 @@
 
 HD95 follows medpy.metric.binary.hd95 line for line (MedPy is not installed here; its
 __surface_distances is reproduced with the same scipy calls). Label maps are numpy arrays of
-shape (z, y, x); sampling is (z, y, x) spacing in mm. Run: python3 scripts/hd95-reference.py
+shape (z, y, x); sampling is (z, y, x) spacing in mm. Run: python3 reference/hd95-reference.py
 """
 import numpy as np
 from scipy.ndimage import binary_erosion, distance_transform_edt, generate_binary_structure

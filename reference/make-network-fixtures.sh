@@ -1,8 +1,10 @@
 #!/bin/sh
-# Regenerates the PyTorch parity fixture used by PyTorchParityTests.swift.
+# Regenerates the PyTorch parity fixture of PyTorchParityTests.swift in
+# Tests/NetworkTests/Fixtures from the reference ENet beside this script.
 #
-# Needs torch (CPU) and h5py in ~/torch-venv, see /work/shared/bench/README.md:
+# Needs torch (CPU) and h5py in ~/torch-venv (see README.md here):
 #   python3 -m venv ~/torch-venv && ~/torch-venv/bin/pip install "torch==2.13.0+cpu" h5py
+# Run from anywhere: reference/make-network-fixtures.sh
 #
 # 1. enet_torch.py --export-weights: the reference's seeded model (seed 0, 1 channel, 4 classes).
 # 2. Post-processing, so the fixture stays small (~450 KB in all) yet tests something real:
@@ -21,8 +23,9 @@
 #    order (grad_head), with the parameter names (names) and how many values each has (counts).
 set -eu
 PY=${PY:-$HOME/torch-venv/bin/python}
-REF=${REF:-/work/shared/bench/enet_torch.py}
-OUT=$(cd "$(dirname "$0")" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+REF=${REF:-$HERE/enet_torch.py}
+OUT=${OUT:-$(cd "$HERE/../Tests/NetworkTests/Fixtures" && pwd)}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 

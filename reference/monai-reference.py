@@ -1,5 +1,5 @@
 """Reference numbers for Tests/LossesTests/MONAICrossCheckTests.swift, computed once with
-MONAI 1.6.1 (torch 2.13.0+cpu) in float64. Run: ~/torch-venv/bin/python docs/monai_reference.py
+MONAI 1.6.1 (torch 2.13.0+cpu) in float64. Run: ~/torch-venv/bin/python reference/monai-reference.py
 The tests do not run this script; they keep its printed output inline."""
 import numpy as np
 import torch

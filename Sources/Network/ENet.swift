@@ -1,6 +1,6 @@
 import Tensors
 
-/// The ENet of `design/enet.md`, with explicit forward and backward passes.
+/// The ENet of `reference/enet_torch.py`, with explicit forward and backward passes.
 /// Input and logits are plain NCHW float buffers.
 ///
 /// Parameters live in one flat buffer and gradients in another (`store`);

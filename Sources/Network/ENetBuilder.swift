@@ -1,6 +1,6 @@
-/// Builds the ENet graph of `design/enet.md` (the boundary-loss authors' variant),
+/// Builds the ENet graph (the boundary-loss authors' variant),
 /// declaring tensors in PyTorch state-dict order with the reference's names.
-/// `bench/enet_torch.py` is the structural truth this mirrors line by line.
+/// `reference/enet_torch.py` is the structural truth this mirrors line by line.
 struct ENetBuilder {
     let graph: Graph
     let store: ParameterStore

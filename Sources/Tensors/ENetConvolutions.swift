@@ -1,5 +1,5 @@
-/// One convolution layer of the ENet in design/enet.md (the PyTorch reference
-/// `bench/enet_torch.py`), for choosing, testing and timing kernels.
+/// One convolution layer of the ENet (the PyTorch reference `reference/enet_torch.py`),
+/// for choosing, testing and timing kernels.
 public struct ENetConvolution: Hashable {
     /// The parameter prefix, e.g. `b2_3.conv1a`.
     public var name: String

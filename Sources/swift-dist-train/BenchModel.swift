@@ -8,7 +8,7 @@ struct BenchModel: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Time the ENet training step (forward, softmax + loss, backward, Adam) and inference; print one JSON line.",
-        discussion: "Compare with ../shared/bench/enet_torch.py --bench at the same size, batch, classes and threads.")
+        discussion: "Compare with reference/enet_torch.py --bench at the same size, batch, classes and threads.")
 
     @Option(help: "Input height and width (divisible by 8).")
     var size = 256

@@ -1,7 +1,7 @@
 import XCTest
 @testable import Evaluation
 
-/// Fixed cases whose expected numbers come from scipy, by `scripts/hd95-reference.py`, which
+/// Fixed cases whose expected numbers come from scipy, by `reference/hd95-reference.py`, which
 /// reproduces medpy.metric.binary.hd95 / dc with scipy.ndimage.binary_erosion
 /// (generate_binary_structure(3, 1)) and distance_transform_edt(sampling=spacing), scipy 1.17.1,
 /// numpy 2.4.6. The label maps here are built with the same formulas as in the script.

@@ -2,7 +2,7 @@ import XCTest
 @testable import Losses
 
 /// Cross-check against MONAI. Provenance: the numbers below were computed once with MONAI 1.6.1
-/// and torch 2.13.0+cpu in float64 by `docs/monai_reference.py` (its printed output pasted here;
+/// and torch 2.13.0+cpu in float64 by `reference/monai-reference.py` (its printed output pasted here;
 /// the test does not run Python). Labels are given to MONAI as a float64 one-hot
 /// (`to_onehot_y=False`), logits with `softmax=True`, `include_background=True`,
 /// `smooth_nr = smooth_dr = 1e-10`, reduction "mean":

@@ -4,9 +4,8 @@ import XCTest
 
 final class ParameterTests: XCTestCase {
     /// Learnable parameter counts printed by the reference
-    /// (`enet_torch.py --info --in-ch C --classes K`, torch 2.13.0+cpu), with the
+    /// (`reference/enet_torch.py --info --in-ch C --classes K`, torch 2.13.0+cpu), with the
     /// forward GFLOP per 256x256 image it prints (FlopCounterMode: convolutions only).
-    /// Note: design/enet.md says 458,283 for (1, 4); the reference prints 458,281.
     func testParameterCountsAndFlopsMatchPyTorch() throws {
         let reference: [(inChannels: Int, classes: Int, parameters: Int, gflop: Double)] = [
             (1, 4, 458_281, 2.0828), (1, 3, 458_264, 2.0807), (1, 2, 458_247, 2.0786), (2, 3, 458_380, 2.0846),

@@ -3,8 +3,8 @@ import XCTest
 @testable import Network
 
 /// Logits of our ENet against PyTorch's for the same weights and input. The
-/// fixture (weights exported by enet_torch.py, post-processed to stay small,
-/// a 2x1x32x32 input and torch's logits) is made by Fixtures/make_fixture.sh.
+/// fixture (weights exported by reference/enet_torch.py, post-processed to stay small,
+/// a 2x1x32x32 input and torch's logits) is made by reference/make-network-fixtures.sh.
 final class PyTorchParityTests: XCTestCase {
     private func load(_ name: String, _ dataset: String) throws -> (values: [Float], shape: [Int]) {
         let file = try H5File.open(try fixtureURL(name).path)

@@ -6,7 +6,7 @@ import XCTest
 /// 1e-3 (relative to the largest reference value), on small versions of every
 /// kind of convolution the ENet uses and on random geometries.
 final class DNNLConv2DTests: XCTestCase {
-    /// Small stand-ins for every kind in design/enet.md, with the channel counts
+    /// Small stand-ins for every kind in the ENet (reference/enet_torch.py), with the channel counts
     /// that trip oneDNN 2.6 (4 and 8 around a 3x3; dilation 16 at 32x32).
     static let kinds: [(String, Conv2DGeometry, bias: Bool, inputGradient: Bool)] = [
         ("initial 3x3 s2 from 1 channel", geo(2, 1, 15, 16, 16, (3, 3), stride: 2, pad: (1, 1)), true, false),
@@ -173,7 +173,7 @@ final class DNNLConv2DTests: XCTestCase {
 
     /// The convolution list against the PyTorch reference: names in registration order,
     /// forward FLOPs and conv parameters. Numbers from /root/torch-venv/bin/python with
-    /// bench/enet_torch.py: `[n for n, c in ENet(1, 4).named_modules() if isinstance(c, Conv2d)]`,
+    /// reference/enet_torch.py: `[n for n, c in ENet(1, 4).named_modules() if isinstance(c, Conv2d)]`,
     /// forward hooks summing 2 * out.numel() * in_channels * kh * kw on a 1x1x256x256 input,
     /// and the sum of the convs' weight + bias sizes.
     func testENetConvolutionsMatchPyTorchReference() {
