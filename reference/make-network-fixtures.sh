@@ -12,7 +12,8 @@
 #    - learnable tensors of more than 256 values are rounded to a coarse per-tensor grid (step = 2^ceil(log2(std))),
 #      all tensors are stored as float16 (exact: both programs read the same float32 values);
 #    - running_mean / running_var are calibrated by 30 train-mode passes of torch on random
-#      batches (so eval-mode BatchNorm is not the identity), then rounded to float16.
+#      batches (so eval-mode BatchNorm is not the identity; dropout masks from torch seed 0),
+#      then rounded to float16.
 # 3. input.h5: dataset x, 2x1x32x32 standard normal float32 (numpy seed 2).
 # 4. logits_eval.h5: enet_torch.py --forward (eval mode, running statistics).
 # 5. logits_train.h5: the same in train mode (batch statistics) with every dropout p set to 0,
@@ -22,6 +23,8 @@
 #    small, the first (up to) 32 values of every parameter's gradient concatenated in state-dict
 #    order (grad_head), with the parameter names (names) and how many values each has (counts).
 set -eu
+# One thread and seeded generators: the files come out the same bytes on every run.
+export OMP_NUM_THREADS=1
 PY=${PY:-$HOME/torch-venv/bin/python}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REF=${REF:-$HERE/enet_torch.py}
@@ -37,6 +40,7 @@ import h5py, numpy as np, torch
 ref, exported, out = sys.argv[1:4]
 spec = importlib.util.spec_from_file_location("enet_torch", ref)
 enet = importlib.util.module_from_spec(spec); spec.loader.exec_module(enet)
+torch.manual_seed(0)  # the calibration passes' dropout masks
 model = enet.ENet(1, 4)
 enet.load_weights(model, exported)
 sd = model.state_dict()
