@@ -60,10 +60,4 @@ public final class Adam {
     public func restore(step: Int) {
         self.step = step
     }
-
-    /// One update of the model's parameters from its gradients.
-    public func update(_ store: ParameterStore) {
-        precondition(store.parameterCount == count, "Adam built for \(count) parameters, store has \(store.parameterCount)")
-        update(parameters: store.parameters, gradients: store.gradients)
-    }
 }

@@ -50,7 +50,7 @@ final class NonConvolutionTimingTests: XCTestCase {
             b.append(Date().timeIntervalSince(t)); t = Date()
             _ = try x.withUnsafeBufferPointer { try net.forward($0.baseAddress!, shape: shape, training: false) }
             e.append(Date().timeIntervalSince(t))
-            adam.update(net.store)
+            adam.update(parameters: net.store.parameters, gradients: net.store.gradients)
         }
         print("\(layout): outside convolutions, 8x1x256x256, best of 3: train forward \(f.min()!) s, backward \(b.min()!) s, "
               + "eval forward \(e.min()!) s")

@@ -82,7 +82,7 @@ final class TrainingTests: XCTestCase {
                                                                                          shape.width),
                                             gradient: &gradient))
             try net.backward(gradLogits: gradient)
-            adam.update(net.store)
+            adam.update(parameters: net.store.parameters, gradients: net.store.gradients)
         }
         return losses
     }
