@@ -3,7 +3,9 @@ import PackageDescription
 
 // System libraries come from Debian packages (scripts/setup installs them).
 // Each C library gets a module map plus a tiny shim for the macros Swift
-// cannot import (MPI handles, HDF5 type ids, ...).
+// cannot import (MPI handles, HDF5 type ids, ...), and exactly one Swift wrapper
+// imports it, with `internal import`: no target above the wrappers sees C.
+// nifticlib's headers include each other from /usr/include/nifti.
 let niftiInclude: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I/usr/include/nifti"])]
 
 let package = Package(
@@ -34,35 +36,32 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CDNNL"]),
         // Small shared pieces: seeded RNG, atomic file writes, progress display.
         .target(name: "Common"),
-        .target(name: "Training", dependencies: ["Cluster", "Common", "Losses", "Network", "PatchStore", "HDF5"],
-                swiftSettings: niftiInclude),
+        .target(name: "Training", dependencies: ["Cluster", "Common", "Losses", "Network", "PatchStore", "HDF5"]),
         // 3D DSC, HD95 (MedPy definition, exact EDT), volume assembly, reports. Pure Swift.
         .target(name: "Evaluation", dependencies: ["Common"]),
         // Pure Swift: the losses and their gradients (no MPI: `global` takes a reduction closure).
         .target(name: "Losses"),
         // `decompose`: each loss on whole volumes against the same assembled from patches over ranks.
-        .target(name: "Decompose", dependencies: ["Cluster", "Losses", "Network", "PatchStore", "Tensors"],
-                swiftSettings: niftiInclude),
+        .target(name: "Decompose", dependencies: ["Cluster", "Losses", "Network", "PatchStore", "Tensors"]),
         // PNG figures: canvas, bitmap font, line charts, overlay grids (libpng simplified API).
         .target(name: "Figures", dependencies: ["CPNG"]),
         .target(name: "Network", dependencies: ["Common", "Tensors", "HDF5"], exclude: ["Ops/README.md"]),
         // NIfTI volumes, synthetic datasets, preprocessing, the HDF5 patch store (schema v1).
         // znz: nifticlib's (gzip) file layer, used directly to read raw voxels.
-        .target(name: "PatchStore", dependencies: ["Common", "HDF5", "CHDF5", "CNIfTI"], swiftSettings: niftiInclude,
+        .target(name: "PatchStore", dependencies: ["Common", "HDF5", "CNIfTI"], swiftSettings: niftiInclude,
                 linkerSettings: [.linkedLibrary("znz")]),
 
         // Checkpoints to results: test-split evaluation (3D DSC, HD95), NIfTI prediction,
         // the four-loss experiment and its report (Table 1, curves, overlays).
         .target(name: "Results", dependencies: ["Cluster", "Common", "Evaluation", "Figures", "HDF5", "Losses", "Network",
-                                                "PatchStore", "Tensors", "Training"],
-                swiftSettings: niftiInclude),
+                                                "PatchStore", "Tensors", "Training"]),
 
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
-            "Cluster", "HDF5", "Tensors", "Network", "PatchStore", "Training", "Decompose", "CNIfTI", "Evaluation",
+            "Cluster", "HDF5", "Tensors", "Network", "PatchStore", "Training", "Decompose", "Evaluation",
             "Results",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: niftiInclude),
+        ]),
 
         // A small MPI program the multi-rank tests launch with mpirun.
         .executableTarget(name: "mpi-check", dependencies: ["Cluster"]),
@@ -80,10 +79,8 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["Figures"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "HDF5", "Tensors"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ResultsTests", dependencies: ["Results", "Evaluation", "Network", "PatchStore", "TestSupport"],
-                    swiftSettings: niftiInclude),
-        .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "HDF5", "CHDF5", "CNIfTI", "TestSupport"],
-                    swiftSettings: niftiInclude),
+        .testTarget(name: "ResultsTests", dependencies: ["Results", "Evaluation", "Network", "PatchStore", "TestSupport"]),
+        .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "HDF5", "TestSupport"]),
         // jobs/ against a real single-node Slurm (scripts/test-slurm); skipped unless
         // SDT_SLURM_TESTS=1. Launches the built mpi-check and swift-dist-train products.
         .testTarget(name: "JobsTests"),

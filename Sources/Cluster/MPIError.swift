@@ -1,4 +1,4 @@
-import CMPI
+internal import CMPI
 
 /// An MPI call that returned an error code (the world communicator uses
 /// `MPI_ERRORS_RETURN`, so errors come back instead of killing the job).

@@ -1,4 +1,4 @@
-import CPNG
+internal import CPNG
 
 /// Reads PNG files into canvases with libpng's simplified API (any PNG colour
 /// type and bit depth is converted to 8-bit RGBA). Used by tests and tools.

@@ -1,4 +1,4 @@
-import CPNG
+internal import CPNG
 import Foundation
 
 /// Writes canvases as 8-bit PNG files with libpng's simplified API

@@ -1,28 +1,22 @@
-import CHDF5
+internal import CHDF5
 
 /// An open dataset: its shape, whole reads and writes, and hyperslabs.
 public final class H5Dataset: H5Object {
     /// The dataset's path inside the file.
     public let name: String
     let file: H5File
-    let handle: H5Handle
-    public var objectId: hid_t { handle.id }
-    public var filePath: String { file.path }
 
     init(file: H5File, name: String, id: hid_t) {
         self.file = file
         self.name = name
-        self.handle = H5Handle(id, closer: H5Dclose)
+        super.init(handle: H5Handle(id, closer: H5Dclose), filePath: file.path)
     }
 
     /// The current dimensions.
     public var shape: [Int] {
         let space = H5Dget_space(handle.id)
         defer { H5Sclose(space) }
-        let rank = Int(H5Sget_simple_extent_ndims(space))
-        var dims = [hsize_t](repeating: 0, count: rank)
-        H5Sget_simple_extent_dims(space, &dims, nil)
-        return dims.map { Int($0) }
+        return dimensions(of: space)
     }
 
     /// The chunk shape, or nil for a contiguous dataset.
@@ -53,17 +47,11 @@ public final class H5Dataset: H5Object {
         }
     }
 
-    /// The stored element type's class and size, e.g. `("float", 4)` or `("integer", 1)`.
-    public var elementType: (kind: String, size: Int, signed: Bool) {
+    /// How the elements are stored, e.g. kind "float" and size 4, or "integer" and 1.
+    public var elementType: H5ElementType {
         let type = H5Dget_type(handle.id)
         defer { H5Tclose(type) }
-        let size = Int(H5Tget_size(type))
-        switch H5Tget_class(type) {
-        case H5T_FLOAT: return ("float", size, true)
-        case H5T_INTEGER: return ("integer", size, H5Tget_sign(type) == H5T_SGN_2)
-        case H5T_STRING: return ("string", size, false)
-        default: return ("other", size, false)
-        }
+        return H5ElementType(type)
     }
 
     /// Writes the whole dataset from `values` (count must equal the element count).

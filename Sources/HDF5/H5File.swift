@@ -1,4 +1,4 @@
-import CHDF5
+internal import CHDF5
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,13 +7,10 @@ import Glibc
 public final class H5File: H5Object {
     /// The file's path, used in every error message.
     public let path: String
-    let handle: H5Handle
-    public var objectId: hid_t { handle.id }
-    public var filePath: String { path }
 
     private init(path: String, id: hid_t) {
         self.path = path
-        self.handle = H5Handle(id, closer: H5Fclose)
+        super.init(handle: H5Handle(id, closer: H5Fclose), filePath: path)
     }
 
     /// Creates (or truncates) the file at `path`.
@@ -165,19 +162,23 @@ public final class H5File: H5Object {
         guard status >= 0 else { throw H5Error(path: path, "cannot list group '\(name)'") }
         return names
     }
+
+    /// Removes the link `name` (a dataset or group; its storage is freed once nothing links to it).
+    public func removeLink(_ name: String) throws {
+        guard exists(name), H5Ldelete(handle.id, name, ch5_p_default()) >= 0 else {
+            throw H5Error(path: path, "cannot remove '\(name)'")
+        }
+    }
 }
 
 /// An open group; carries attributes.
 public final class H5Group: H5Object {
     public let name: String
     let file: H5File
-    let handle: H5Handle
-    public var objectId: hid_t { handle.id }
-    public var filePath: String { file.path }
 
     init(file: H5File, name: String, id: hid_t) {
         self.file = file
         self.name = name
-        self.handle = H5Handle(id, closer: H5Gclose)
+        super.init(handle: H5Handle(id, closer: H5Gclose), filePath: file.path)
     }
 }

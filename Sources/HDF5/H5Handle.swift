@@ -1,4 +1,4 @@
-import CHDF5
+internal import CHDF5
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,6 +26,14 @@ final class H5Handle {
 func withH5<R>(_ id: hid_t, close: (hid_t) -> herr_t, _ body: (hid_t) throws -> R) rethrows -> R {
     defer { if id >= 0 { _ = close(id) } }
     return try body(id)
+}
+
+/// The dimensions of a dataspace (empty for a scalar).
+func dimensions(of space: hid_t) -> [Int] {
+    let rank = Int(H5Sget_simple_extent_ndims(space))
+    var dims = [hsize_t](repeating: 0, count: max(rank, 0))
+    H5Sget_simple_extent_dims(space, &dims, nil)
+    return dims.map { Int($0) }
 }
 
 /// A UTF-8, variable-length string type (what h5py reads as `str`).

@@ -1,4 +1,4 @@
-import CHDF5
+internal import CHDF5
 
 /// Facts about the HDF5 library in use.
 public enum H5Library {

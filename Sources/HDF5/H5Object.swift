@@ -1,14 +1,19 @@
-import CHDF5
+internal import CHDF5
 
-/// Something that carries attributes: the file's root group, a group, a dataset.
-public protocol H5Object: AnyObject {
-    /// The HDF5 identifier attributes are read from and written to.
-    var objectId: hid_t { get }
+/// Something that carries attributes: a file (its root group), a group, a dataset.
+public class H5Object {
+    /// Owns the HDF5 identifier attributes are read from and written to.
+    let handle: H5Handle
     /// The file's path, for error messages.
-    var filePath: String { get }
-}
+    public let filePath: String
 
-extension H5Object {
+    init(handle: H5Handle, filePath: String) {
+        self.handle = handle
+        self.filePath = filePath
+    }
+
+    var objectId: hid_t { handle.id }
+
     /// Whether the attribute `name` exists.
     public func hasAttribute(_ name: String) -> Bool {
         H5Aexists(objectId, name) > 0
@@ -105,6 +110,24 @@ extension H5Object {
                 let slice = bytes[(i * size)..<((i + 1) * size)].prefix { $0 != 0 }
                 return String(decoding: slice.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             }
+        }
+    }
+
+    /// How the attribute `name` is stored (the validator checks it against the schema).
+    public func attributeType(_ name: String) throws -> H5ElementType {
+        try withAttribute(name) { attribute, _ in
+            let stored = H5Aget_type(attribute)
+            defer { H5Tclose(stored) }
+            return H5ElementType(stored)
+        }
+    }
+
+    /// The attribute's dimensions (empty for a scalar) and its number of values.
+    public func attributeShape(_ name: String) throws -> (dimensions: [Int], count: Int) {
+        try withAttribute(name) { attribute, count in
+            let space = H5Aget_space(attribute)
+            defer { H5Sclose(space) }
+            return (dimensions(of: space), count)
         }
     }
 

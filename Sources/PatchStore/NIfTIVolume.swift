@@ -1,4 +1,4 @@
-import CNIfTI
+internal import CNIfTI
 import Foundation
 
 /// Voxel storage types this program reads and writes (the NIfTI `DT_*` codes).

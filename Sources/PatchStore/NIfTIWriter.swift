@@ -1,4 +1,4 @@
-import CNIfTI
+internal import CNIfTI
 import Foundation
 
 /// Writes 3D volumes as NIfTI-1 files (.nii or .nii.gz, by the name's extension).

@@ -1,4 +1,3 @@
-import CHDF5
 import Foundation
 import HDF5
 
@@ -61,13 +60,12 @@ public enum StoreValidator {
                                symbols: [String: Int], problems: inout [String]) {
         let name = "\(path) attribute '\(spec.name)'"
         guard object.hasAttribute(spec.name) else { return problems.append("\(name): missing") }
-        let attribute = H5Aopen(object.objectId, spec.name, ch5_p_default())
-        defer { H5Aclose(attribute) }
-        let type = H5Aget_type(attribute), space = H5Aget_space(attribute)
-        defer { H5Tclose(type); H5Sclose(space) }
-        let expectedClass = ["int": H5T_INTEGER, "float": H5T_FLOAT, "string": H5T_STRING][spec.type]
-        if H5Tget_class(type) != expectedClass { problems.append("\(name): type is not \(spec.type)") }
-        let rank = Int(H5Sget_simple_extent_ndims(space)), points = Int(H5Sget_simple_extent_npoints(space))
+        guard let type = try? object.attributeType(spec.name), let shape = try? object.attributeShape(spec.name) else {
+            return problems.append("\(name): cannot be read")
+        }
+        let expectedKind = ["int": "integer", "float": "float", "string": "string"][spec.type]
+        if type.kind != expectedKind { problems.append("\(name): type is not \(spec.type)") }
+        let (rank, points) = (shape.dimensions.count, shape.count)
         if spec.shape.isEmpty {
             if rank != 0 { problems.append("\(name): expected a scalar, found \(points) values") }
         } else if let n = spec.shape[0].resolve(symbols), rank != 1 || points != n {

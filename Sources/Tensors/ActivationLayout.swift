@@ -34,7 +34,7 @@ public enum ActivationLayout: String, Sendable, CaseIterable {
     }
 }
 
-import CDNNL
+internal import CDNNL
 
 extension ActivationLayout {
     /// oneDNN's format tag for this layout.

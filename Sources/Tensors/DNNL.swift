@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// A oneDNN CPU engine: where primitives are created and memory lives.
 public final class Engine {

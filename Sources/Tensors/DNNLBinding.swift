@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 // Building blocks for kernels that create their oneDNN primitives once and then
 // execute them many times without allocating: primitive descriptors with

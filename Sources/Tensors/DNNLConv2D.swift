@@ -1,4 +1,4 @@
-import CDNNL
+internal import CDNNL
 
 /// A convolution the oneDNN way: forward training, backward data and backward
 /// weights (+ bias) primitives created once for one geometry, with memory

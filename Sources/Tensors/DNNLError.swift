@@ -1,11 +1,11 @@
-import CDNNL
+internal import CDNNL
 
 /// A oneDNN call that did not return `dnnl_success`.
 public struct DNNLError: Error, CustomStringConvertible {
     /// The oneDNN function that failed.
     public let function: String
     /// oneDNN's status code.
-    public let status: dnnl_status_t
+    let status: dnnl_status_t
 
     public var description: String {
         let reason: String

@@ -1,8 +1,8 @@
 import ArgumentParser
-import CNIfTI
 import Cluster
 import Foundation
 import HDF5
+import PatchStore
 import Tensors
 
 /// `doctor`: what every rank runs on, to check an installation and a launch.
@@ -50,17 +50,11 @@ struct RankReport: Codable {
         RankReport(rank: world.rank, size: world.size, host: world.processorName,
                    mpi: Communicator.libraryVersion, hdf5: H5Library.version,
                    onednn: DNNLInfo.version, onednnISA: DNNLInfo.isa,
-                   nifti: niftiVersion(), ompThreads: Threads.count, program: programVersion)
+                   nifti: NIfTILibrary.version, ompThreads: Threads.count, program: programVersion)
     }
 
     var text: String {
         "rank \(rank)/\(size) host=\(host) mpi=\"\(mpi)\" hdf5=\(hdf5) onednn=\(onednn) isa=\(onednnISA) "
             + "nifti=\"\(nifti)\" omp_threads=\(ompThreads)"
     }
-}
-
-private func niftiVersion() -> String {
-    var buffer = [CChar](repeating: 0, count: 256)
-    cnifti_library_version(&buffer, 256)
-    return String(cString: buffer)
 }

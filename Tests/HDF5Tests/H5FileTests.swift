@@ -56,6 +56,33 @@ final class H5FileTests: XCTestCase {
         }
     }
 
+    /// What the store validator asks of an attribute (its stored type and extent), and
+    /// removing a link, all without the C API.
+    func testAttributeTypesShapesAndRemovingLinks() throws {
+        let file = try H5File.create(path("types.h5"))
+        let group = try file.createGroup("train")
+        try group.setAttribute("count", 7)
+        try group.setAttribute("weights", [Float(0.5), 2, 4])
+        try file.setAttribute("kind", "acdc")
+        try file.setAttribute("names", ["a", "b"])
+        XCTAssertEqual(try group.attributeType("count"), H5ElementType(kind: "integer", size: 8, signed: true))
+        XCTAssertEqual(try group.attributeType("weights"), H5ElementType(kind: "float", size: 4, signed: true))
+        XCTAssertEqual(try file.attributeType("kind").kind, "string")
+        XCTAssertEqual(try group.attributeShape("count").dimensions, [1])
+        XCTAssertEqual(try group.attributeShape("weights").count, 3)
+        XCTAssertEqual(try file.attributeShape("kind").dimensions, [], "a string is a scalar")
+        XCTAssertEqual(try file.attributeShape("kind").count, 1)
+        XCTAssertEqual(try file.attributeShape("names").dimensions, [2])
+        XCTAssertThrowsError(try file.attributeType("missing"))
+        try file.write("train/labels", [UInt8(1), 2])
+        try file.removeLink("train/labels")
+        XCTAssertFalse(file.exists("train/labels"))
+        XCTAssertTrue(file.exists("train"))
+        XCTAssertThrowsError(try file.removeLink("train/labels")) { error in
+            XCTAssertTrue("\(error)".contains("cannot remove 'train/labels'"), "\(error)")
+        }
+    }
+
     func testAttributesRoundTrip() throws {
         do {
             let file = try H5File.create(path("c.h5"))

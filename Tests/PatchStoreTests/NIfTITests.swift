@@ -1,4 +1,3 @@
-import CNIfTI
 import Foundation
 @testable import PatchStore
 import TestSupport
