@@ -2,14 +2,12 @@ import Common
 import Foundation
 import HDF5
 
-/// Weights as HDF5: one float32 dataset per state-dict tensor, named and shaped
-/// exactly like PyTorch's (`initial.conv.weight` is `[15, 1, 3, 3]`), running
+/// Weights as HDF5: one float32 dataset per state-dict tensor at the file's root, named
+/// and shaped exactly like PyTorch's (`initial.conv.weight` is `[15, 1, 3, 3]`), running
 /// statistics included, so checkpoints move between this program and the reference.
+/// Groups hold something else (a training checkpoint keeps its optimizer state and
+/// settings in one) and are not read.
 extension ENet {
-    /// Groups of a weights file that hold something other than tensors
-    /// (a training checkpoint's optimizer state and settings); loading skips them.
-    public static let nonTensorGroups: Set<String> = ["trainer"]
-
     /// Writes every tensor to `path` (through a temporary file renamed into place).
     public func saveWeights(to path: String) throws {
         try AtomicFile.write(path) { temporary in
@@ -89,18 +87,8 @@ extension ENet {
         try loadWeights(from: path)
     }
 
-    /// Names of all datasets in the file, with their group paths (`b1_0/conv0/weight` style
-    /// groups come back as dotted names only if written that way; h5py writes dotted names flat).
-    static func datasetNames(in file: H5File, group: String = "/") throws -> [String] {
-        var names: [String] = []
-        for child in try file.children(of: group) where !(group == "/" && nonTensorGroups.contains(child)) {
-            let full = group == "/" ? child : "\(group)/\(child)"
-            if (try? file.dataset(full)) != nil {
-                names.append(full)
-            } else {
-                names += try datasetNames(in: file, group: full)
-            }
-        }
-        return names
+    /// Names of the datasets at the file's root (h5py writes a state dict's dotted names flat).
+    static func datasetNames(in file: H5File) throws -> [String] {
+        try file.children().filter { (try? file.dataset($0)) != nil }
     }
 }

@@ -28,6 +28,21 @@ final class CheckpointTests: XCTestCase {
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: directory.path).contains { $0.contains(".tmp") })
     }
 
+    /// Groups hold something other than weights (a training checkpoint's optimizer state):
+    /// loading skips them, whatever their name.
+    func testGroupsAreNotTensors() throws {
+        let path = try temporaryDirectory(self).appendingPathComponent("w.h5").path
+        let a = ENet(inChannels: 1, classes: 2, seed: 4)
+        try a.saveWeights(to: path)
+        let file = try H5File.open(path, writable: true)
+        try file.write("optimizer/moments", [Float(1), 2])
+        try file.createGroup("optimizer").setAttribute("step", 3)
+        file.close()
+        let b = try ENet(weights: path)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: a.store.parameters, count: a.parameterCount)),
+                       Array(UnsafeBufferPointer(start: b.store.parameters, count: b.parameterCount)))
+    }
+
     func testLoadingIntoTheWrongModelNamesFileAndTensor() throws {
         let path = try temporaryDirectory(self).appendingPathComponent("w.h5").path
         try ENet(inChannels: 1, classes: 4).saveWeights(to: path)
