@@ -23,7 +23,7 @@ public enum NIfTIPrediction {
     @discardableResult
     public static func run(checkpoint: String, input: String, output: String, batch: Int = 8,
                            log: (String) -> Void = { _ in }) throws -> [Job] {
-        let store = try storeDescription(checkpoint)
+        let store = try storeRecord(checkpoint)
         let model = try SegmentationModel(checkpoint: checkpoint)
         try model.check(channels: store.channelNames.count, classes: store.classNames.count,
                         of: "the store it was trained on (\(store.path))")
@@ -48,13 +48,13 @@ public enum NIfTIPrediction {
     }
 
     /// The preprocessing recorded in a training checkpoint.
-    public static func storeDescription(_ checkpoint: String) throws -> TrainingRun.StoreDescription {
+    public static func storeRecord(_ checkpoint: String) throws -> StoreRecord {
         guard FileManager.default.fileExists(atPath: checkpoint) else { throw ResultsError(checkpoint, "no such checkpoint") }
-        guard let json = try TrainingCheckpoint.storeDescription(checkpoint) else {
+        guard let json = try TrainingCheckpoint.storeRecordJSON(checkpoint) else {
             throw ResultsError(checkpoint, "not a training checkpoint (no trainer/store): the preprocessing to apply is unknown")
         }
         do {
-            return try JSONDecoder().decode(TrainingRun.StoreDescription.self, from: Data(json.utf8))
+            return try JSONDecoder().decode(StoreRecord.self, from: Data(json.utf8))
         } catch {
             throw ResultsError(checkpoint, "trainer/store is not a store description: \(error)")
         }
@@ -93,7 +93,7 @@ public enum NIfTIPrediction {
     }
 
     /// Labels of `volume` on its own grid (x fastest), preprocessed like `store`.
-    static func predict(_ volume: NIfTIVolume, model: SegmentationModel, store: TrainingRun.StoreDescription,
+    static func predict(_ volume: NIfTIVolume, model: SegmentationModel, store: StoreRecord,
                         batch: Int) throws -> [UInt8] {
         let (nx, ny, nz) = (volume.shape[0], volume.shape[1], volume.shape[2])
         let size = store.sliceSize, k = model.classes

@@ -65,7 +65,7 @@ public enum BuiltInDataset {
             }
         }
         try world.allreduceMax(&failed)
-        if failed[0] != 0 { throw TrainingError.invalidSetting("building the built-in dataset failed on rank 0") }
+        if failed[0] != 0 { throw PatchStoreError(.writeFailed, path: folder, "building the built-in dataset failed on rank 0") }
         return store
     }
 }

@@ -1,12 +1,5 @@
-import Common
-import Foundation
-import HDF5
-import Network
-
-/// A training checkpoint: the weights in the named PyTorch layout at the root
-/// (so `enet_torch.py --forward` and `model --forward` read it as weights), and
-/// under `trainer/` Adam's moments and step, the epoch and step reached, and the
-/// run's settings and store description as JSON.
+/// A training checkpoint: what the loop needs to continue (`Position`). The file
+/// format, weights plus optimizer state, is `ENetTraining`'s (`TrainingCheckpointFile.swift`).
 public enum TrainingCheckpoint {
     /// Where training stands.
     public struct Position: Equatable {
@@ -22,55 +15,5 @@ public enum TrainingCheckpoint {
 
         /// Before the first step.
         public static let start = Position(epoch: 0, step: 0, bestDice: -.infinity)
-    }
-
-    /// Writes `path` atomically (temporary file, then rename).
-    public static func write(_ path: String, model: ENet, optimizer: Adam, position: Position,
-                             settingsJSON: String, storeJSON: String) throws {
-        try AtomicFile.write(path) { temporary in
-            let file = try H5File.create(temporary)
-            try model.writeTensors(to: file)
-            let group = try file.createGroup("trainer")
-            let (m, v) = optimizer.moments
-            try file.createDataset("trainer/adam_m", of: Float.self, shape: [m.count]).write(UnsafeBufferPointer(m))
-            try file.createDataset("trainer/adam_v", of: Float.self, shape: [v.count]).write(UnsafeBufferPointer(v))
-            try group.setAttribute("adam_step", optimizer.step)
-            try group.setAttribute("epoch", position.epoch)
-            try group.setAttribute("step", position.step)
-            try group.setAttribute("best_dice", position.bestDice)
-            try group.setAttribute("settings", settingsJSON)
-            try group.setAttribute("store", storeJSON)
-            file.close()
-        }
-    }
-
-    /// Loads weights and optimizer state from `path` into `model` and `optimizer`.
-    public static func read(_ path: String, model: ENet, optimizer: Adam) throws -> Position {
-        try model.loadWeights(from: path)
-        let file = try H5File.open(path)
-        defer { file.close() }
-        guard file.exists("trainer/adam_m") else {
-            throw H5Error(path: path, "not a training checkpoint (no trainer/ group): cannot resume from plain weights")
-        }
-        let group = try file.group("trainer")
-        let m = try file.read("trainer/adam_m", as: Float.self), v = try file.read("trainer/adam_v", as: Float.self)
-        guard m.count == optimizer.count, v.count == optimizer.count else {
-            throw H5Error(path: path, "optimizer state has \(m.count) values, the model \(optimizer.count)")
-        }
-        let (mm, vv) = optimizer.moments
-        for i in 0..<m.count { mm[i] = m[i]; vv[i] = v[i] }
-        optimizer.restore(step: try group.attribute("adam_step", as: Int.self)[0])
-        return Position(epoch: try group.attribute("epoch", as: Int.self)[0],
-                        step: try group.attribute("step", as: Int.self)[0],
-                        bestDice: try group.attribute("best_dice", as: Double.self)[0])
-    }
-
-    /// The `trainer/store` description recorded in a checkpoint (preprocessing, classes), if any.
-    public static func storeDescription(_ path: String) throws -> String? {
-        let file = try H5File.open(path)
-        defer { file.close() }
-        guard file.exists("trainer") else { return nil }
-        let group = try file.group("trainer")
-        return group.hasAttribute("store") ? try group.stringAttribute("store").first : nil
     }
 }

@@ -9,24 +9,10 @@ import Tensors
 /// A whole training run as `swift-dist-train train` does it: open the store,
 /// build the replica, resume if asked, train, write metrics and checkpoints.
 public enum TrainingRun {
-    /// What the run recorded about its data (in `config.json` and every checkpoint).
-    public struct StoreDescription: Codable, Equatable {
-        public var path: String
-        public var schemaVersion: Int
-        public var checksum: String
-        public var kind: String
-        public var classNames: [String]
-        public var channelNames: [String]
-        public var patchSize: [Int]
-        public var sliceSize: Int
-        public var normalisation: String
-        public var trainPatches: Int
-    }
-
     /// `OUT/config.json`.
     public struct Config: Codable {
         public var settings: TrainingSettings
-        public var store: StoreDescription
+        public var store: StoreRecord
         public var programVersion: String
         public var worldSize: Int
         public var parameters: Int
@@ -42,7 +28,7 @@ public enum TrainingRun {
         try LaunchCheck.verify(worldSize: world.size, environment: environment)
         Threads.set(settings.threads)
         let reader = try PatchStoreReader(path: settings.store)
-        let store = try describe(reader)
+        let store = try StoreRecord(reader)
         let (h, w) = (reader.patchSize[0], reader.patchSize[1])
         let loss = try makeLoss(settings, reader: reader, world: world)
         let network = ENet(inChannels: reader.channels, classes: reader.numClasses, seed: settings.seed,
@@ -131,14 +117,6 @@ public enum TrainingRun {
                                   mimeNormalizer: scope == .global ? globalImages : Double(settings.batch),
                                   ceNormalizer: scope == .global ? globalPixels : nil)
         return SegmentationLoss(try Loss(kind, options: options), classes: k)
-    }
-
-    static func describe(_ reader: PatchStoreReader) throws -> StoreDescription {
-        StoreDescription(path: reader.path, schemaVersion: StoreSpec.currentVersion,
-                         checksum: try FileChecksum.fnv1a64(reader.path), kind: reader.kind,
-                         classNames: reader.classNames, channelNames: reader.channelNames,
-                         patchSize: reader.patchSize, sliceSize: reader.sliceSize,
-                         normalisation: reader.normalisation, trainPatches: reader.count(.train))
     }
 
     static func json<T: Encodable>(_ value: T, pretty: Bool = false) throws -> String {
