@@ -18,7 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
     ],
     targets: [
-        // C libraries.
+        // C libraries, each seen only by the wrapper below it.
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5",
@@ -30,36 +30,56 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-I/usr/include/nifti"])],
                 linkerSettings: [.linkedLibrary("nifti2")]),
 
-        // Swift wrappers.
+        // Swift wrappers of the C libraries, and the small shared pieces.
+        // MPI: the communicator and its collectives, Job.run (an error on one rank ends all).
         .target(name: "Cluster", dependencies: ["CMPI"]),
+        // HDF5 files, groups, datasets (chunked, compressed, hyperslabs) and attributes.
         .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // oneDNN: engine, stream, the convolution kernels (oneDNN's and the plain-loop reference).
         .target(name: "Tensors", dependencies: ["CDNNL"]),
-        // Small shared pieces: seeded RNG, atomic file writes, progress display.
-        .target(name: "Common"),
-        .target(name: "Training", dependencies: ["Cluster", "Common", "Losses", "Network", "PatchStore", "HDF5"]),
-        // 3D DSC, HD95 (MedPy definition, exact EDT), volume assembly, reports. Pure Swift.
-        .target(name: "Evaluation", dependencies: ["Common"]),
-        // Pure Swift: the losses and their gradients (no MPI: `global` takes a reduction closure).
-        .target(name: "Losses"),
-        // `decompose`: each loss on whole volumes against the same assembled from patches over ranks.
-        .target(name: "Decompose", dependencies: ["Cluster", "Losses", "Network", "PatchStore", "Tensors"]),
         // PNG figures: canvas, bitmap font, line charts, overlay grids (libpng simplified API).
         .target(name: "Figures", dependencies: ["CPNG"]),
+        // Seeded RNG, atomic file writes, progress display, checksums.
+        .target(name: "Common"),
+
+        // The domain: what is trained, on what, with which loss, and how it is scored.
+        // The ENet with explicit forward and backward, its fusion pass, Adam, HDF5 weights.
         .target(name: "Network", dependencies: ["Common", "Tensors", "HDF5"], exclude: ["Ops/README.md"]),
-        // NIfTI volumes, synthetic datasets, preprocessing, the HDF5 patch store (schema v1).
+        // The losses and their gradients, pure Swift (no MPI: `global` takes a reduction closure).
+        .target(name: "Losses"),
+        // 3D DSC, HD95 (MedPy definition, exact EDT), volume assembly, reports. Pure Swift.
+        .target(name: "Evaluation", dependencies: ["Common"]),
+        // NIfTI volumes, preprocessing, the HDF5 patch store (schema v1) and its validation.
         // znz: nifticlib's (gzip) file layer, used directly to read raw voxels.
         .target(name: "PatchStore", dependencies: ["Common", "HDF5", "CNIfTI"], swiftSettings: niftiInclude,
                 linkerSettings: [.linkedLibrary("znz")]),
+        // ACDC-like and WMH-like NIfTI datasets, and the built-in stores made from them once.
+        .target(name: "SyntheticData", dependencies: ["Cluster", "Common", "PatchStore"]),
 
-        // Checkpoints to results: test-split evaluation (3D DSC, HD95), NIfTI prediction,
-        // the four-loss experiment and its report (Table 1, curves, overlays).
-        .target(name: "Results", dependencies: ["Cluster", "Common", "Evaluation", "Figures", "HDF5", "Losses", "Network",
-                                                "PatchStore", "Tensors", "Training"]),
+        // Training: the data-parallel loop knows only MPI and the protocols it trains through;
+        // ENetTraining binds them to the ENet, the patch store and the losses (a `train` run).
+        .target(name: "Training", dependencies: ["Cluster", "Common"]),
+        .target(name: "ENetTraining", dependencies: ["Cluster", "Common", "HDF5", "Losses", "Network", "PatchStore",
+                                                     "Tensors", "Training"]),
+
+        // What the commands do with trained weights and with the losses.
+        // A checkpoint applied: evaluation on a store's split, prediction of NIfTI scans.
+        .target(name: "Inference", dependencies: ["Cluster", "ENetTraining", "Evaluation", "Losses", "Network",
+                                                  "PatchStore", "Training"]),
+        // The paper's four-loss experiment and its report (Table 1, curves, overlays).
+        .target(name: "Experiments", dependencies: ["Cluster", "Common", "ENetTraining", "Evaluation", "Figures",
+                                                    "HDF5", "Inference", "PatchStore", "SyntheticData", "Tensors",
+                                                    "Training"]),
+        // `decompose`: each loss on whole volumes against the same assembled from patches over ranks.
+        .target(name: "Decompose", dependencies: ["Cluster", "Losses", "Network", "PatchStore", "Tensors"]),
+        // `bench`: the training step and inference, each convolution, store reads.
+        .target(name: "Benchmarks", dependencies: ["Common", "ENetTraining", "Losses", "Network", "PatchStore",
+                                                   "Tensors"]),
 
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
-            "Cluster", "HDF5", "Tensors", "Network", "PatchStore", "Training", "Decompose", "Evaluation",
-            "Results",
+            "Benchmarks", "Cluster", "Decompose", "ENetTraining", "Evaluation", "Experiments", "HDF5", "Inference",
+            "Network", "PatchStore", "SyntheticData", "Tensors", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -79,8 +99,11 @@ let package = Package(
         .testTarget(name: "FiguresTests", dependencies: ["Figures"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "HDF5", "Tensors"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ResultsTests", dependencies: ["Results", "Evaluation", "Network", "PatchStore", "TestSupport"]),
-        .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "HDF5", "TestSupport"]),
+        // evaluate, predict and experiment through the built tool, on one tiny trained run.
+        .testTarget(name: "ResultsTests", dependencies: ["Inference", "Experiments", "Evaluation", "Network",
+                                                         "PatchStore", "TestSupport"]),
+        .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "SyntheticData", "Benchmarks", "HDF5",
+                                                           "TestSupport"]),
         // jobs/ against a real single-node Slurm (scripts/test-slurm); skipped unless
         // SDT_SLURM_TESTS=1. Launches the built mpi-check and swift-dist-train products.
         .testTarget(name: "JobsTests"),

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Benchmarks
 import Cluster
 import Foundation
-import Training
 
 /// `bench model`: training and inference throughput of the whole ENet.
 struct BenchModel: ParsableCommand {

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Cluster
 import Evaluation
+import Inference
 import PatchStore
-import Results
 
 /// `evaluate --checkpoint W --store S`: a trained model on a store's test split;
 /// `evaluate --pred P --gt G`: scores label volumes that already exist, whatever made them.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Cluster
+import Experiments
 import Foundation
-import Results
 
 /// `experiment`: the paper's Table 1 for the four losses, with figures.
 struct ExperimentCommand: ParsableCommand {

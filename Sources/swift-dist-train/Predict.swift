@@ -1,6 +1,6 @@
 import ArgumentParser
 import Cluster
-import Results
+import Inference
 
 /// `predict`: a trained model applied to NIfTI scans.
 struct Predict: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import Foundation
 import PatchStore
+import SyntheticData
 
 /// `synth`: writes a synthetic dataset in the layout of the real download.
 struct Synth: ParsableCommand {
@@ -31,7 +32,7 @@ struct Synth: ParsableCommand {
             guard let kind = SynthDataset(rawValue: dataset) else {
                 throw ValidationError("--dataset must be acdc or wmh, not '\(dataset)'")
             }
-            let summary = try PatchStore.Synth.generate(kind, to: out, count: patients, seed: seed,
+            let summary = try SyntheticData.Synth.generate(kind, to: out, count: patients, seed: seed,
                                                         width: width, slices: slices)
             print("wrote \(summary.subjects) \(kind == .acdc ? "patients" : "subjects") (\(summary.files.count) files) to \(out)")
         }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Cluster
+import ENetTraining
 import Foundation
+import SyntheticData
 import Training
 
 /// `train`: the main job. One ENet replica per rank, gradients averaged by allreduce.

@@ -1,6 +1,8 @@
+import Benchmarks
 import Foundation
 import HDF5
 @testable import PatchStore
+import SyntheticData
 import TestSupport
 import XCTest
 

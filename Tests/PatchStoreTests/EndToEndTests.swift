@@ -1,6 +1,7 @@
 import Foundation
 import HDF5
 @testable import PatchStore
+import SyntheticData
 import TestSupport
 import XCTest
 

@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import PatchStore
 
 /// The built-in synthetic datasets.
 public enum SynthDataset: String, CaseIterable, Sendable {

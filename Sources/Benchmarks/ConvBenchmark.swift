@@ -1,3 +1,4 @@
+import Tensors
 /// Times `DNNLConv2D` on every distinct convolution of the ENet: what the
 /// convolutions of one training step (forward + backward) cost.
 public enum ConvBenchmark {

@@ -1,8 +1,11 @@
 import Cluster
 import Common
+import ENetTraining
 import Evaluation
 import Foundation
+import Inference
 import PatchStore
+import SyntheticData
 import Training
 
 /// `experiment`: the paper's comparison. The same store, seed, schedule and world size for

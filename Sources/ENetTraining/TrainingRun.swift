@@ -5,6 +5,7 @@ import Losses
 import Network
 import PatchStore
 import Tensors
+import Training
 
 /// A whole training run as `swift-dist-train train` does it: open the store,
 /// build the replica, resume if asked, train, write metrics and checkpoints.

@@ -1,4 +1,5 @@
 import Common
+import ENetTraining
 import Foundation
 import Losses
 import Network

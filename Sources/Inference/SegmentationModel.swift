@@ -1,7 +1,6 @@
 import Foundation
 import Losses
 import Network
-import Tensors
 
 /// Why a checkpoint cannot be evaluated or applied: the file concerned and the problem.
 public struct ResultsError: Error, CustomStringConvertible, Equatable {

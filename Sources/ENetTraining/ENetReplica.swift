@@ -1,4 +1,5 @@
 import Network
+import Training
 
 /// The ENet as the trainer sees it: flat buffers, forward, backward.
 public final class ENetReplica: TrainableModel {

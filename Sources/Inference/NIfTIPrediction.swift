@@ -1,3 +1,4 @@
+import ENetTraining
 import Evaluation
 import Foundation
 import PatchStore

@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import PatchStore
 
 /// ACDC-like short-axis cardiac MRI (labels 0 background, 1 RV, 2 MYO, 3 LV) in the
 /// ACDC training layout: `patientNNN/patientNNN_frameMM.nii.gz`, `..._gt.nii.gz`, `Info.cfg`.

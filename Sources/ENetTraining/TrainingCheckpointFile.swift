@@ -2,6 +2,7 @@ import Common
 import Foundation
 import HDF5
 import Network
+import Training
 
 /// The checkpoint file: the weights in the named PyTorch layout at the root (so
 /// `enet_torch.py --forward` and `model --forward` read it as weights), and under

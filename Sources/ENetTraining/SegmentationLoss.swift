@@ -1,4 +1,5 @@
 import Losses
+import Training
 
 /// A `Losses.Loss` as the trainer uses it.
 ///

@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import PatchStore
 
 /// How fast one process reads patches from a store in random order, as training does.
 public struct IOBenchmarkResult: Codable, Sendable {

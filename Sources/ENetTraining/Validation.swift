@@ -1,5 +1,6 @@
 import Cluster
 import PatchStore
+import Training
 
 /// Validation Dice during training: every volume of the split is predicted
 /// patch by patch (eval mode), its per-class overlap counts are summed over the

@@ -1,5 +1,6 @@
 import Common
 import Foundation
+import PatchStore
 
 /// WMH-like FLAIR (and T1) brain MRI (labels 0 background, 1 white-matter
 /// hyperintensity, 2 other pathology) in the WMH challenge layout:

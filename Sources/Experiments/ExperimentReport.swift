@@ -1,10 +1,13 @@
 import Cluster
 import Common
+import ENetTraining
 import Evaluation
 import Figures
 import Foundation
 import HDF5
+import Inference
 import PatchStore
+import SyntheticData
 import Tensors
 import Training
 

@@ -1,4 +1,5 @@
 import PatchStore
+import Training
 
 /// One split of a patch store as a `PatchSource`.
 public final class StorePatchSource: PatchSource {
