@@ -103,11 +103,11 @@ public final class ENet {
         try validate(shape, training: training)
         let retain = retainActivations ?? training
         backwardReady = false
-        try graph.prepare(shape, retainActivations: retain)
+        // Running statistics and nothing kept: conv -> BatchNorm -> PReLU may run as one kernel.
+        try graph.prepare(shape, purpose: !training && !retain ? .inference : .training, retainActivations: retain)
         graph.input.value.update(from: input, count: shape.count)
         graph.context.training = training
         graph.context.dropout = dropout ?? training
-        graph.context.retainActivations = retain
         graph.context.threads = layerThreads
         try graph.forward()
         backwardReady = retain

@@ -56,19 +56,7 @@ struct ENetBuilder {
 
     mutating func prelu(_ slope: NamedTensor, _ x: Node) -> Node {
         let store = self.store
-        let prelu = graph.add(slope.name) { PReLULayer(slope: slope, input: x, output: $0, store: store) }
-        guard let bn = graph.layers.dropLast().last as? BatchNormLayer, bn.output === x else { return prelu.output }
-        // BatchNorm -> PReLU on blocked activations: the BatchNorm runs both.
-        if graph.activationLayout == .nChw16c {
-            bn.activation = prelu
-            prelu.fusingBatchNorm = bn
-            x.needsGradient = false
-        }
-        // conv -> BatchNorm -> PReLU: the convolution may run all three in inference.
-        if let conv = graph.layers.dropLast(2).last as? ConvLayer, bn.input === conv.output {
-            conv.epilogue = (bn, prelu)
-        }
-        return prelu.output
+        return graph.add(slope.name) { PReLULayer(slope: slope, input: x, output: $0, store: store) }.output
     }
 
     mutating func prelu(_ name: String, _ x: Node) -> Node {
@@ -97,12 +85,8 @@ struct ENetBuilder {
         graph.add("dropout") { DropoutLayer(input: branch.output, p: branch.dropout, output: $0) }.output
     }
 
-    /// `a + dropout(branch)`: one layer on blocked activations (a memory pass less each
-    /// way), dropout then add on plain ones.
-    mutating func addDropped(_ a: Node, _ branch: Branch) -> Node {
-        guard graph.activationLayout == .nChw16c else { return add(a, dropout(branch)) }
-        return graph.add("add") { DropoutAddLayer(a, branch.output, p: branch.dropout, output: $0) }.output
-    }
+    /// `a + dropout(branch)` (which `FusionPlan` fuses on blocked activations).
+    mutating func addDropped(_ a: Node, _ branch: Branch) -> Node { add(a, dropout(branch)) }
 
     // MARK: - Blocks
 

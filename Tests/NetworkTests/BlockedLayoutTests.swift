@@ -309,16 +309,19 @@ final class BlockedLayoutTests: XCTestCase {
         }
         let x = random.normal(shape.count)
         let fused = try fast.forward(x, shape: shape, training: false, retainActivations: false)
-        let units = fast.convolutions.filter(\.fusesInference).compactMap(\.epilogue)
-        XCTAssertEqual(fast.convolutions.compactMap(\.epilogue).count, 84, "conv -> BatchNorm -> PReLU units")
+        let plan = try XCTUnwrap(fast.graph.current?.plan)
+        let units = plan.steps.compactMap { $0.layer as? ConvBatchNormPReLULayer }
+        // Not the 4- and 8-channel 3x3 convolutions (no JIT kernel with a post-op in nChw16c):
+        // their BatchNorm and PReLU still run as one layer.
         XCTAssertEqual(units.count, 81, "units oneDNN can fuse")
-        // Not the 4- and 8-channel 3x3 convolutions (no JIT kernel with a post-op in nChw16c).
-        XCTAssertEqual(units.filter { $0.batchNorm.skipsForward && $0.prelu.skipsForward }.count, 81, "ran fused")
-        for conv in fast.convolutions where conv.fusesInference {  // never a fused unit over its input
-            XCTAssertNotEqual(conv.epilogue!.prelu.output.value, conv.input.value, conv.name)
+        XCTAssertEqual(plan.steps.filter { $0.layer is BatchNormPReLULayer }.count, 3, "\(plan)")
+        for unit in units {  // never a fused unit over its input
+            XCTAssertNotEqual(unit.output.value, unit.conv.input.value, unit.conv.name)
+            XCTAssertNil(unit.conv.output.value, "\(unit.conv.name): its output is never written")
         }
         let layered = try fast.forward(x, shape: shape, training: false, retainActivations: true)
-        XCTAssertFalse(units.contains { $0.batchNorm.skipsForward }, "a retaining forward runs layer by layer")
+        XCTAssertFalse(try XCTUnwrap(fast.graph.current?.plan).layers.contains { $0 is ConvBatchNormPReLULayer },
+                       "a retaining forward runs no fused convolution")
         assertClose(fused, layered, 1e-5, "fused vs layer-by-layer logits")
         assertClose(fused, try reference.forward(x, shape: shape, training: false), 1e-4, "fused vs reference logits")
         // New slopes (as after a training step) make the fused primitives anew.
@@ -327,10 +330,39 @@ final class BlockedLayoutTests: XCTestCase {
         XCTAssertGreaterThan(zip(refused, fused).map { abs($0 - $1) }.max()!, 1e-3, "the slopes matter")
         assertClose(refused, try fast.forward(x, shape: shape, training: false, retainActivations: true), 1e-5,
                     "fused vs layer-by-layer after new slopes")
-        // With frozen PReLU sides (finite differences) nothing fuses: the sides must be used.
-        fast.graph.freezePiecewiseChoices()
-        _ = try fast.forward(x, shape: shape, training: false, retainActivations: false)
-        XCTAssertFalse(units.contains { $0.batchNorm.skipsForward || $0.prelu.skipsForward }, "frozen runs unfused")
+    }
+
+    /// The fusion pass replaces exactly the sequences it names, and the graph as built (no
+    /// fusions) computes what the fused one does: logits, every gradient and the running
+    /// statistics of a training step with dropout, from the same seeds.
+    func testFusionPlanAndTheUnfusedGraph() throws {
+        let shape = TensorShape(2, 1, 32, 24)
+        let fused = ENet(inChannels: 1, classes: 4, seed: 9, backend: .oneDNN)
+        let unfused = ENet(inChannels: 1, classes: 4, seed: 9, backend: .oneDNN)
+        unfused.graph.fusions = .none
+        var random = TestRandom(18)
+        let x = random.normal(shape.count)
+        var results: [[Float]] = []
+        for net in [fused, unfused] {
+            net.reseedDropout(3)
+            let logits = try net.forward(x, shape: shape, training: true)
+            var gradients = TestRandom(19)
+            try net.backward(gradLogits: gradients.normal(logits.count))
+            results.append(logits + Array(UnsafeBufferPointer(start: net.store.gradients, count: net.parameterCount))
+                           + Array(UnsafeBufferPointer(start: net.store.buffers, count: net.store.bufferCount)))
+        }
+        let plan = try XCTUnwrap(fused.graph.current?.plan)
+        let built = fused.graph.layers
+        XCTAssertEqual(plan.steps.flatMap { $0.replaces.isEmpty ? [$0.layer] : $0.replaces }.map(ObjectIdentifier.init),
+                       built.map(ObjectIdentifier.init), "every layer as built, once, in order")
+        XCTAssertEqual(plan.steps.filter { $0.layer is BatchNormPReLULayer }.count, 84, "every BatchNorm -> PReLU")
+        XCTAssertEqual(plan.steps.filter { $0.layer is DropoutAddLayer }.count,
+                       built.filter { $0 is DropoutLayer }.count - 1, "every dropout but up5_0's (read twice)")
+        XCTAssertFalse(plan.layers.contains { $0 is ConvBatchNormPReLULayer }, "no inference fusion in training")
+        XCTAssertEqual(try XCTUnwrap(unfused.graph.current?.plan).steps.filter { !$0.replaces.isEmpty }.count, 0)
+        XCTAssertLessThan(fused.graph.valueFloats, unfused.graph.valueFloats, "fused layers skip intermediate values")
+        // Same arithmetic but for the order of the slope gradient's partial sums.
+        assertClose(results[0], results[1], 1e-5, "fused vs unfused training step")
     }
 
     /// `DropoutAddLayer` (one pass) against `DropoutLayer` then `AddLayer` from the same

@@ -9,8 +9,9 @@ import XCTest
 ///
 /// ENet is only piecewise smooth: an argmax switch in a max-pool moves a value
 /// elsewhere through max-unpool (a jump in L) and PReLUs have kinks. Before the
-/// differences the graph freezes those choices (`freezePiecewiseChoices`), so
-/// they are taken on the piece the analytic gradient belongs to. Without that,
+/// differences the graph freezes those choices (`freezePiecewiseChoices`, which runs
+/// the graph as built, without fusions), so they are taken on the piece the analytic
+/// gradient belongs to. Without that,
 /// train mode disagreed by 10-700% for the first layers at any usable step.
 final class ENetGradientTests: XCTestCase {
     /// (tensor, element) pairs across the network.
@@ -64,7 +65,8 @@ final class ENetGradientTests: XCTestCase {
         let gradients = Array(UnsafeBufferPointer(start: net.store.gradients, count: net.parameterCount))
         // Differences are taken on the linear piece of this forward: an argmax switch
         // moves values through max-unpool (a jump), and PReLU kinks bend the loss.
-        net.graph.freezePiecewiseChoices()
+        try net.freezePiecewiseChoices(at: Array(UnsafeBufferPointer(start: x, count: shape.count)), shape: shape,
+                                       training: training)
 
         func loss() throws -> Double {
             weightedSum(Array(try net.forward(x, shape: shape, training: training, dropout: false)), r)

@@ -1,20 +1,39 @@
 import Tensors
 
-/// The layers in execution order and the nodes they connect. Forward runs the
-/// layers in order, backward in reverse. Activation values and gradients share
-/// memory by liveness (`ValuePlan`, `GradientPlan`), planned and allocated once
-/// per input shape and reused by every step.
+/// The layers as built, in execution order, and the nodes they connect: the unfused
+/// reference. A pass runs a `FusionPlan` of them (forward in order, backward in
+/// reverse), chosen by what the pass is for. Activation values and gradients share
+/// memory by liveness (`ValuePlan`, `GradientPlan`); plans are made and memory
+/// allocated once per input shape and reused by every step.
 final class Graph {
     let input: Node
     private(set) var nodes: [Node]
+    /// The layers as built.
     private(set) var layers: [Layer] = []
     private(set) var preparedShape: TensorShape?
     let context: PassContext
     /// The layout of activations between layers (the network's input is always plain).
     let activationLayout: ActivationLayout
-    private var gradientPlan: GradientPlan?
-    /// Value plans for the prepared shape, keyed by whether they keep what backward needs.
-    private var valuePlans: [Bool: ValuePlan] = [:]
+    /// The fusions plans may make (all of them unless a test says otherwise).
+    var fusions = FusionPlan.Fusions.all {
+        didSet { forgetPlans() }
+    }
+
+    /// A plan for the prepared shape and the memory of the passes that run it.
+    final class Schedule {
+        let plan: FusionPlan
+        /// Value memory, keyed by whether it keeps what backward reads.
+        var values: [Bool: ValuePlan] = [:]
+        var gradients: GradientPlan?
+
+        init(_ plan: FusionPlan) { self.plan = plan }
+    }
+
+    private var schedules: [FusionPlan.Purpose: Schedule] = [:]
+    /// A plan every pass runs instead, whatever its purpose (`pin`).
+    private var pinned: Schedule?
+    /// The schedule of the last prepared pass.
+    private(set) var current: Schedule?
 
     init(input: Node, context: PassContext, activationLayout: ActivationLayout = .nchw) {
         self.input = input
@@ -47,56 +66,78 @@ final class Graph {
         for layer in layers { layer.output.shape = try layer.outputShape() }
     }
 
-    /// Shapes, kernels and value memory for `shape`. `retainActivations` keeps every
-    /// value a backward pass reads; without it values are freed after their last
-    /// reader (inference). Plans are made once per shape and kept.
-    func prepare(_ shape: TensorShape, retainActivations: Bool) throws {
+    /// Shapes, kernels, the plan for `purpose` and value memory for `shape`.
+    /// `retainActivations` keeps every value a backward pass reads; without it values
+    /// are freed after their last reader (inference).
+    func prepare(_ shape: TensorShape, purpose: FusionPlan.Purpose, retainActivations: Bool) throws {
         if preparedShape != shape {
-            preparedShape = nil
-            valuePlans = [:]
-            gradientPlan = nil
+            forgetPlans()
             try inferShapes(shape)
-            for layer in layers { try layer.prepare(context) }
+            // Kernels first: whether a convolution fuses depends on its kernel.
+            for case let conv as ConvLayer in layers { try conv.prepare(context) }
             preparedShape = shape
         }
-        let plan = valuePlans[retainActivations] ?? ValuePlan(graph: self, retainActivations: retainActivations)
-        valuePlans[retainActivations] = plan
-        plan.apply(to: self)
-        valueFloats = plan.totalFloats
+        let schedule = try pinned ?? schedules[purpose] ?? makeSchedule(FusionPlan(layers, purpose: purpose,
+                                                                                    fusions: fusions))
+        if pinned == nil { schedules[purpose] = schedule }
+        let values = schedule.values[retainActivations]
+            ?? ValuePlan(graph: self, layers: schedule.plan.layers, retainActivations: retainActivations)
+        schedule.values[retainActivations] = values
+        values.apply(to: self)
+        valueFloats = values.totalFloats
+        current = schedule
+    }
+
+    /// A schedule for `plan`, its layers prepared for the current shapes.
+    private func makeSchedule(_ plan: FusionPlan) throws -> Schedule {
+        for layer in plan.layers { try layer.prepare(context) }
+        return Schedule(plan)
+    }
+
+    /// From now on every pass runs `plan` (for the prepared shape), whatever its purpose;
+    /// nil goes back to plans by purpose. For checks that need another plan than the fast
+    /// path's (finite differences).
+    func pin(_ plan: FusionPlan?) throws {
+        pinned = try plan.map(makeSchedule)
+        current = nil
+    }
+
+    private func forgetPlans() {
+        preparedShape = nil
+        schedules = [:]
+        pinned = nil
+        current = nil
     }
 
     /// Floats of activation memory of the plan last applied.
     private(set) var valueFloats = 0
 
-    /// Holds every piecewise choice of the last forward (max-pool argmax, PReLU
-    /// side) for the following forwards, so the network is smooth around the
-    /// current point: the argmax switches are discontinuities (through max-unpool)
-    /// and the PReLU kinks bends that a finite difference must not straddle.
-    /// The last forward must have retained activations (PReLU inputs).
-    func freezePiecewiseChoices() {
-        for case let prelu as PReLULayer in layers { prelu.freezeSides() }
-        context.piecewiseChoicesFrozen = true
-    }
-
     func forward() throws {
-        for layer in layers { try layer.forward(context) }
+        guard let current else { throw NetworkError.usage("forward before prepare") }
+        for layer in current.plan.layers { try layer.forward(context) }
     }
 
-    /// Plans and allocates the gradient memory for the prepared shape (a no-op when
-    /// already planned for it); sets every node's `grad`.
+    /// Plans and allocates the gradient memory of the last prepared plan (a no-op when
+    /// already planned); sets every node's `grad`.
     func allocateGradients() {
-        guard preparedShape != nil else { return }
-        if let plan = gradientPlan, plan.inputGradient == input.needsGradient { return }
-        gradientPlan = nil  // free the old slots first
-        gradientPlan = GradientPlan(graph: self)
+        guard let current else { return }
+        if let plan = current.gradients, plan.inputGradient == input.needsGradient {
+            plan.apply(to: self)
+            return
+        }
+        current.gradients = nil  // free the old slots first
+        current.gradients = GradientPlan(graph: self, layers: current.plan.layers)
     }
 
     /// Floats of gradient memory in use (0 before the first backward).
-    var gradientFloats: Int { gradientPlan?.totalFloats ?? 0 }
+    var gradientFloats: Int { current?.gradients?.totalFloats ?? 0 }
 
     /// Backward from `output.grad` (which the caller has filled after `allocateGradients()`).
     func backward() throws {
-        guard let plan = gradientPlan else { throw NetworkError.usage("backward before allocateGradients") }
+        guard let current, let plan = current.gradients else {
+            throw NetworkError.usage("backward before allocateGradients")
+        }
+        let layers = current.plan.layers
         for j in stride(from: layers.count - 1, through: 0, by: -1) {
             for node in plan.births[j] { node.zeroGradient() }
             try layers[j].backward(context)

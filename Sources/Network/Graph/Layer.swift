@@ -3,18 +3,13 @@ import Tensors
 /// One node-producing step of the graph with explicit forward and backward.
 ///
 /// Backward adds into its inputs' gradients (see `Ops/README.md`) and
-/// overwrites its own parameters' gradients.
+/// overwrites its own parameters' gradients. A layer reads and writes only its
+/// own nodes and state: fusions are whole layers of their own (`FusionPlan`).
 protocol Layer: AnyObject {
     var inputs: [Node] { get }
     var output: Node { get }
     /// Whether backward reads the inputs' values (then they are kept from forward to backward).
     var backwardReadsInputs: Bool { get }
-    /// Gradients this layer's backward reads last (usually its output's); their memory
-    /// is free for other gradients after it.
-    var consumedGradients: [Node] { get }
-    /// Nodes of later layers this layer's forward may write (fused work): their memory
-    /// must be theirs from this layer on.
-    var outputsWrittenEarly: [Node] { get }
     /// Whether backward overwrites (rather than adds into) `node`'s gradient, so it
     /// need not be zeroed first.
     func overwritesGradient(of node: Node) -> Bool
@@ -27,8 +22,6 @@ protocol Layer: AnyObject {
 }
 
 extension Layer {
-    var consumedGradients: [Node] { [output] }
-    var outputsWrittenEarly: [Node] { [] }
     func overwritesGradient(of node: Node) -> Bool { false }
     func prepare(_ context: PassContext) throws {}
 }

@@ -42,15 +42,15 @@ final class SlotMemory {
 /// Where activation values live. A value is born at its producer's forward (the
 /// input: before the first layer) and dies after its last reader's forward,
 /// unless it must stay: the logits always, and with `retainActivations` every
-/// value some layer's backward reads (`Layer.backwardReadsInputs`).
+/// value some layer's backward reads (`Layer.backwardReadsInputs`). Nodes no layer
+/// of the plan produces (inside a fused layer) get no memory.
 final class ValuePlan {
     let retainActivations: Bool
     private let memory: SlotMemory
     private let slotOf: [ObjectIdentifier: Int]
 
-    init(graph: Graph, retainActivations: Bool) {
+    init(graph: Graph, layers: [Layer], retainActivations: Bool) {
         self.retainActivations = retainActivations
-        let layers = graph.layers
         var lastReader: [ObjectIdentifier: Int] = [:]
         var kept: Set<ObjectIdentifier> = [ObjectIdentifier(graph.output)]
         for (j, layer) in layers.enumerated() {
@@ -62,11 +62,8 @@ final class ValuePlan {
         var allocator = SlotAllocator()
         var slotOf: [ObjectIdentifier: Int] = [ObjectIdentifier(graph.input): allocator.take(graph.input.storageCount)]
         for (j, layer) in layers.enumerated() {
-            // The output is taken before the inputs are released: never in place. So are
-            // later layers' outputs that this layer writes in fused work.
-            for node in [layer.output] + layer.outputsWrittenEarly where slotOf[ObjectIdentifier(node)] == nil {
-                slotOf[ObjectIdentifier(node)] = allocator.take(node.storageCount)
-            }
+            // The output is taken before the inputs are released: never in place.
+            slotOf[ObjectIdentifier(layer.output)] = allocator.take(layer.output.storageCount)
             var released: Set<ObjectIdentifier> = []
             for node in layer.inputs {
                 let id = ObjectIdentifier(node)
@@ -79,29 +76,28 @@ final class ValuePlan {
         self.slotOf = slotOf
     }
 
-    /// Points every node's `value` into this plan's memory.
+    /// Points every node's `value` into this plan's memory (nil for nodes it has none for).
     func apply(to graph: Graph) {
-        for node in graph.nodes { node.value = memory.pointers[slotOf[ObjectIdentifier(node)]!] }
+        for node in graph.nodes { node.value = slotOf[ObjectIdentifier(node)].map { memory.pointers[$0] } }
     }
 
     var totalFloats: Int { memory.totalFloats }
 }
 
-/// Where activation gradients live. A node's gradient is born at the backward
-/// of its last reader (in forward order) and dies after the backward of the
-/// layer that reads it last (`Layer.consumedGradients`: its producer, or the
-/// BatchNorm a PReLU is fused into); backward walks the layers in reverse, so gradients
-/// whose lives do not overlap reuse the same slot. The network input's gradient
-/// (when wanted) and the logits' stay readable after backward.
+/// Where activation gradients live. A node's gradient is born at the backward of
+/// its last reader (in forward order) and dies after the backward of its producer;
+/// backward walks the layers in reverse, so gradients whose lives do not overlap
+/// reuse the same slot. The network input's gradient (when wanted) and the logits'
+/// stay readable after backward.
 final class GradientPlan {
     let inputGradient: Bool
     /// Per layer index: nodes whose gradient must be zeroed before that layer's backward.
     let births: [[Node]]
     private let memory: SlotMemory
+    private let slotOf: [ObjectIdentifier: Int]
 
-    init(graph: Graph) {
+    init(graph: Graph, layers: [Layer]) {
         inputGradient = graph.input.needsGradient
-        let layers = graph.layers
         var lastReader: [ObjectIdentifier: Int] = [:]
         for (j, layer) in layers.enumerated() {
             for node in layer.inputs { lastReader[ObjectIdentifier(node)] = j }
@@ -117,15 +113,17 @@ final class GradientPlan {
                 if !layer.overwritesGradient(of: node) { births[j].append(node) }
             }
             // The layer's output gradient has been consumed: its slot is free again.
-            for node in layer.consumedGradients where node !== output {
-                if let slot = slotOf[ObjectIdentifier(node)] { allocator.release(slot) }
-            }
+            if layer.output !== output, let slot = slotOf[ObjectIdentifier(layer.output)] { allocator.release(slot) }
         }
         self.births = births
         memory = SlotMemory(allocator.capacities)
-        for node in graph.nodes {
-            node.grad = slotOf[ObjectIdentifier(node)].map { memory.pointers[$0] }
-        }
+        self.slotOf = slotOf
+        apply(to: graph)
+    }
+
+    /// Points every node's `grad` into this plan's memory (nil for nodes it has none for).
+    func apply(to graph: Graph) {
+        for node in graph.nodes { node.grad = slotOf[ObjectIdentifier(node)].map { memory.pointers[$0] } }
     }
 
     var totalFloats: Int { memory.totalFloats }

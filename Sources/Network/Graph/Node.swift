@@ -46,13 +46,8 @@ final class Node {
 final class PassContext {
     var training = false
     var dropout = false
-    /// Whether this forward keeps what backward reads (else layers may fuse and skip values).
-    var retainActivations = true
     /// Threads for the non-convolution layers (`ENet.layerThreads`, set per pass).
     var threads = 1
-    /// Set by `Graph.freezePiecewiseChoices()`: max-pools reuse their indices and
-    /// PReLUs their sides instead of deciding afresh (finite-difference checks only).
-    var piecewiseChoicesFrozen = false
     var generator: Xoshiro256
     private let scratchBuffer = GrowingBuffer()
     var scratch: UnsafeMutablePointer<Float> { scratchBuffer.pointer }

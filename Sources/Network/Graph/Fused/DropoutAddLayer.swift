@@ -1,8 +1,9 @@
 import Tensors
 
 /// `a + dropout(b)` in one layer (a bottleneck's residual plus its dropped-out
-/// branch): the dropped-out branch is never written, nor its gradient. Same mask
-/// stream and arithmetic as `DropoutLayer` followed by `AddLayer`.
+/// branch), what `FusionPlan` puts in place of a `DropoutLayer` and the `AddLayer`
+/// that alone reads it: the dropped-out branch is never written, nor its gradient.
+/// Same mask stream and arithmetic as the two layers.
 final class DropoutAddLayer: Layer {
     let a: Node, b: Node, output: Node
     private let mask: DropoutMask

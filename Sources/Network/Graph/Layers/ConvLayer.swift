@@ -10,18 +10,7 @@ final class ConvLayer: Layer {
     unowned let store: ParameterStore
     let backend: ConvBackend
     /// Made for the prepared geometry (and the nodes' layouts, fixed when the graph is built).
-    private var conv: Conv2DKernel?
-    /// The BatchNorm and PReLU that follow this convolution (set by the builder): an
-    /// inference forward that keeps no activations runs all three as one fused kernel call
-    /// when `fusesInference`.
-    var epilogue: (batchNorm: BatchNormLayer, prelu: PReLULayer)?
-    /// Whether the epilogue can fuse at the prepared shape: it alone reads this output and
-    /// the kernel has a fused inference for the geometry.
-    private(set) var fusesInference = false
-    /// Weights and bias with the epilogue's BatchNorm folded in (allocated on first use).
-    private var folded: [Float] = []
-    /// A fused inference writes the epilogue's output.
-    var outputsWrittenEarly: [Node] { fusesInference ? epilogue.map { [$0.prelu.output] } ?? [] : [] }
+    private(set) var conv: Conv2DKernel?
     /// The kernel writes the input gradient directly when this layer is the input's only reader.
     func overwritesGradient(of node: Node) -> Bool { node === input && input.consumers == 1 }
 
@@ -60,42 +49,18 @@ final class ConvLayer: Layer {
         let g = geometry(for: input.shape)
         if conv?.geometry != g { conv = try backend.makeConv(g, bias != nil, input.layout, output.layout) }
         if input.consumers > 1 { context.reserveScratch(input.storageCount) }
-        if let (bn, _) = epilogue {
-            fusesInference = output.consumers == 1 && bn.output.consumers == 1
-                && (conv as? FusedInferenceConv2D)?.supportsFusedInference == true
-        }
+    }
+
+    /// The prepared kernel, if it can also run this convolution fused with a following
+    /// BatchNorm and PReLU in inference (`ConvBatchNormPReLULayer`).
+    var fusedInferenceKernel: FusedInferenceConv2D? {
+        guard let kernel = conv as? FusedInferenceConv2D, kernel.supportsFusedInference else { return nil }
+        return kernel
     }
 
     func forward(_ context: PassContext) throws {
-        if let (bn, prelu) = epilogue {
-            // Not with frozen piecewise choices: the PReLU must use its frozen sides.
-            let fuse = fusesInference && !context.training && !context.retainActivations
-                && !context.piecewiseChoicesFrozen
-            bn.skipsForward = fuse
-            prelu.skipsForward = fuse
-            if fuse { return try forwardFused(bn, prelu) }
-        }
         try conv!.forward(input: input.value, weight: store.values(weight), bias: bias.map { store.values($0) },
                           output: output.value)
-    }
-
-    /// conv -> BatchNorm (running statistics) -> PReLU as one call: the BatchNorm's
-    /// per-channel `x * scale + shift` folds into the weights and bias.
-    private func forwardFused(_ bn: BatchNormLayer, _ prelu: PReLULayer) throws {
-        let perChannel = weight.count / outChannels
-        if folded.isEmpty { folded = [Float](repeating: 0, count: weight.count + outChannels) }
-        let (w, b) = (store.values(weight), bias.map { UnsafePointer(store.values($0)) })
-        try folded.withUnsafeMutableBufferPointer { buffer in
-            let (foldedWeight, foldedBias) = (buffer.baseAddress!, buffer.baseAddress! + weight.count)
-            for o in 0..<outChannels {
-                let (scale, shift) = bn.inferenceTransform(channel: o)
-                for i in (o * perChannel)..<((o + 1) * perChannel) { foldedWeight[i] = Float(Double(w[i]) * scale) }
-                foldedBias[o] = Float(Double(b?[o] ?? 0) * scale + shift)
-            }
-            try (conv as! FusedInferenceConv2D).forwardFused(
-                input: input.value, weight: foldedWeight, bias: foldedBias,
-                slope: store.values(prelu.slope).pointee, output: prelu.output.value)
-        }
     }
 
     func backward(_ context: PassContext) throws {

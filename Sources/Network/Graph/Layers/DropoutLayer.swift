@@ -11,6 +11,9 @@ final class DropoutLayer: Layer {
         self.output = output
     }
 
+    /// The probability of dropping a value.
+    var p: Double { mask.p }
+
     var backwardReadsInputs: Bool { false }
     var inputs: [Node] { [input] }
     func outputShape() throws -> TensorShape { input.shape }

@@ -30,14 +30,8 @@ final class MaxPoolLayer: Layer {
 
     func forward(_ context: PassContext) throws {
         if input.layout == .nChw16c {
-            if context.piecewiseChoicesFrozen {
-                BlockedPooling.maxPoolGather(input: input.value, shape: input.shape, indices: indices, output: output.value)
-            } else {
-                BlockedPooling.maxPoolForward(input: input.value, shape: input.shape, output: output.value,
-                                              indices: indices)
-            }
-        } else if context.piecewiseChoicesFrozen {
-            MaxPool2x2.gather(input: input.value, shape: input.shape, indices: indices, output: output.value)
+            BlockedPooling.maxPoolForward(input: input.value, shape: input.shape, output: output.value,
+                                          indices: indices)
         } else {
             MaxPool2x2.forward(input: input.value, shape: input.shape, output: output.value, indices: indices)
         }
