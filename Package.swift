@@ -68,8 +68,8 @@ let package = Package(
                                                   "PatchStore", "Training"]),
         // The paper's four-loss experiment and its report (Table 1, curves, overlays).
         .target(name: "Experiments", dependencies: ["Cluster", "Common", "ENetTraining", "Evaluation", "Figures",
-                                                    "HDF5", "Inference", "PatchStore", "SyntheticData", "Tensors",
-                                                    "Training"]),
+                                                    "HDF5", "Inference", "Losses", "PatchStore", "SyntheticData",
+                                                    "Tensors", "Training"]),
         // `decompose`: each loss on whole volumes against the same assembled from patches over ranks.
         .target(name: "Decompose", dependencies: ["Cluster", "Losses", "Network", "PatchStore", "Tensors"]),
         // `bench`: the training step and inference, each convolution, store reads.
@@ -79,7 +79,7 @@ let package = Package(
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
             "Benchmarks", "Cluster", "Decompose", "ENetTraining", "Evaluation", "Experiments", "HDF5", "Inference",
-            "Network", "PatchStore", "SyntheticData", "Tensors", "Training",
+            "Losses", "Network", "PatchStore", "SyntheticData", "Tensors", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

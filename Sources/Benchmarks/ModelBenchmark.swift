@@ -36,13 +36,13 @@ public enum ModelBenchmark {
     }
 
     public static func run(size: Int, batch: Int, classes: Int, inChannels: Int = 1, threads: Int,
-                           loss lossName: String = "dice", steps: Int = 15, warmup: Int = 3, seed: UInt64 = 0) throws -> Report {
+                           loss kind: LossKind = .dice, steps: Int = 15, warmup: Int = 3, seed: UInt64 = 0) throws -> Report {
         Threads.set(threads)
         let network = ENet(inChannels: inChannels, classes: classes, seed: seed, backend: .oneDNN)
         network.layerThreads = threads
         let model = ENetReplica(network)
         let optimizer = Adam(count: network.parameterCount, learningRate: 5e-4)
-        let loss = try Loss(try LossKind(parsing: lossName))
+        let loss = try Loss(kind)
         var generator = SplitMix64(seed: seed &+ 1)
         let pixels = batch * size * size
         let input: [Float] = (0..<(pixels * inChannels)).map { _ in Float(2 * generator.uniform() - 1) }
@@ -75,7 +75,7 @@ public enum ModelBenchmark {
         let forwardGflop = try network.summary(height: size, width: size).gflopPerImage
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Report(threads: threads, batch: batch, size: size, inChannels: inChannels, classes: classes, loss: lossName,
+        return Report(threads: threads, batch: batch, size: size, inChannels: inChannels, classes: classes, loss: kind.rawValue,
                       params: network.parameterCount, steps: steps,
                       trainImagesPerSecond: Double(batch) / train, inferImagesPerSecond: Double(batch) / infer,
                       trainGflops: 3 * forwardGflop * Double(batch) / train,

@@ -12,7 +12,7 @@ import Training
 public enum TrainingRun {
     /// `OUT/config.json`.
     public struct Config: Codable {
-        public var settings: TrainingSettings
+        public var settings: RunSettings
         public var store: StoreRecord
         public var programVersion: String
         public var worldSize: Int
@@ -22,7 +22,7 @@ public enum TrainingRun {
 
     /// Runs training; returns where it ended and whether a signal stopped it.
     @discardableResult
-    public static func run(_ settings: TrainingSettings, world: Communicator, programVersion: String,
+    public static func run(_ settings: RunSettings, world: Communicator, programVersion: String,
                            environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> (position: TrainingCheckpoint.Position, stopped: Bool) {
         try settings.validate()
@@ -32,10 +32,10 @@ public enum TrainingRun {
         let store = try StoreRecord(reader)
         let (h, w) = (reader.patchSize[0], reader.patchSize[1])
         let loss = try makeLoss(settings, reader: reader, world: world)
-        let network = ENet(inChannels: reader.channels, classes: reader.numClasses, seed: settings.seed,
+        let network = ENet(inChannels: reader.channels, classes: reader.numClasses, seed: settings.loop.seed,
                            backend: .oneDNN)
         network.layerThreads = settings.threads
-        try network.validate(TensorShape(settings.batch, reader.channels, h, w), training: true)
+        try network.validate(TensorShape(settings.loop.batch, reader.channels, h, w), training: true)
         let optimizer = Adam(count: network.parameterCount, learningRate: Float(settings.learningRate),
                              weightDecay: Float(settings.weightDecay))
         let model = ENetReplica(network)
@@ -50,7 +50,7 @@ public enum TrainingRun {
         } else if FileManager.default.fileExists(atPath: last) {
             throw TrainingError.invalidSetting("\(out) already holds a run (last.h5): pass --resume to continue it, or choose another --out")
         }
-        let trainer = try Trainer(settings: settings, world: world, model: model, optimizer: optimizer,
+        let trainer = try Trainer(settings: settings.loop, world: world, model: model, optimizer: optimizer,
                                   loss: loss, source: StorePatchSource(reader, split: .train))
         try trainer.broadcastParameters()
 
@@ -61,11 +61,11 @@ public enum TrainingRun {
                                 parameters: network.parameterCount, started: ISO8601DateFormatter().string(from: Date()))
             try AtomicFile.write(out + "/config.json", data: Data(try json(config, pretty: true).utf8))
             try MetricsLog.truncate(metricsPath, afterEpoch: start.epoch)
-            print("training \(settings.loss) on \(settings.store): \(reader.count(.train)) patches \(h)x\(w), "
-                  + "\(world.size) rank(s) x batch \(settings.batch), \(trainer.stepsPerEpoch) steps/epoch"
+            print("training \(settings.loss.rawValue) on \(settings.store): \(reader.count(.train)) patches \(h)x\(w), "
+                  + "\(world.size) rank(s) x batch \(settings.loop.batch), \(trainer.stepsPerEpoch) steps/epoch"
                   + (settings.resume ? ", resuming at epoch \(start.epoch + 1)" : ""))
         }
-        let validation = Validation(reader: reader, batch: settings.batch, maxVolumes: settings.maxValidationVolumes)
+        let validation = Validation(reader: reader, batch: settings.loop.batch, maxVolumes: settings.maxValidationVolumes)
         trainer.validate = { try validation.run(model: model, world: world) }
         trainer.saveCheckpoint = { name, position in
             guard world.isRoot else { return }
@@ -86,9 +86,8 @@ public enum TrainingRun {
 
     /// The loss of `settings` on this store: Mime weights from the store's
     /// training statistics unless given; the `global` scope reduces over `world`.
-    static func makeLoss(_ settings: TrainingSettings, reader: PatchStoreReader, world: Communicator) throws -> SegmentationLoss {
-        let kind = try LossKind(parsing: settings.loss)
-        let scope = try DiceScope(parsing: settings.diceScope)
+    static func makeLoss(_ settings: RunSettings, reader: PatchStoreReader, world: Communicator) throws -> SegmentationLoss {
+        let (kind, scope) = (settings.loss, settings.diceScope)
         let k = reader.numClasses
         var weights: MimeWeights?
         if kind.terms.contains(.mime) {
@@ -104,18 +103,18 @@ public enum TrainingRun {
                 weights = try MimeWeights(a: settings.mimeA, b: settings.mimeB)
             }
         }
-        if scope == .global && settings.accumulate > 1 {
+        if scope == .global && settings.loop.accumulate > 1 {
             throw TrainingError.invalidSetting("--dice-scope global sums statistics across ranks, not across accumulated micro-batches: use --accumulate 1")
         }
         // Mime is a sum over each image's pixels (O(1) per image with these weights, like a Dice),
         // divided by a count of images that does not depend on the content: the rank's batch,
         // then averaged over ranks; in the global scope every rank's gradient is a share of one
         // loss over the global batch instead, and shares are summed.
-        let globalImages = Double(settings.batch * world.size)
+        let globalImages = Double(settings.loop.batch * world.size)
         let globalPixels = globalImages * Double(reader.patchSize[0] * reader.patchSize[1])
         let options = LossOptions(eps: settings.eps, excludeBackground: settings.excludeBackground, diceScope: scope,
                                   reduceStatistics: { try world.allreduceSum(&$0) }, mimeWeights: weights,
-                                  mimeNormalizer: scope == .global ? globalImages : Double(settings.batch),
+                                  mimeNormalizer: scope == .global ? globalImages : Double(settings.loop.batch),
                                   ceNormalizer: scope == .global ? globalPixels : nil)
         return SegmentationLoss(try Loss(kind, options: options), classes: k)
     }

@@ -4,6 +4,7 @@ import ENetTraining
 import Evaluation
 import Foundation
 import Inference
+import Losses
 import PatchStore
 import SyntheticData
 import Training
@@ -14,23 +15,17 @@ import Training
 /// training curves and overlay figures written on rank 0.
 public enum Experiment {
     /// The losses of the paper's Table 1, in its row order.
-    public static let paperLosses = ["dice", "vnet", "gdl", "mime"]
+    public static let paperLosses: [LossKind] = [.dice, .vnet, .gdl, .mime]
 
     public struct Settings {
         /// acdc or wmh: the built-in dataset when `store` is nil, and the report's title.
         public var dataset: String
         public var store: String?
         public var out: String
-        public var epochs: Int
+        /// How every loss is trained (the same schedule for all); each run's store, output
+        /// directory and loss are set per loss.
+        public var training = RunSettings(store: "", out: "")
         public var losses = Experiment.paperLosses
-        public var batch = 8
-        public var learningRate = 5e-4
-        public var seed: UInt64 = 0
-        public var threads = 1
-        /// Cap on steps per epoch (0: all), for quick runs.
-        public var maxStepsPerEpoch = 0
-        /// Cap on validation volumes per epoch (0: all).
-        public var maxValidationVolumes = 0
         /// Test slices in the overlay figure.
         public var figureSlices = 4
         /// The command line, recorded in the report.
@@ -43,7 +38,7 @@ public enum Experiment {
         public init(dataset: String, out: String, epochs: Int) {
             self.dataset = dataset
             self.out = out
-            self.epochs = epochs
+            training.loop.epochs = epochs
         }
     }
 
@@ -87,16 +82,12 @@ public enum Experiment {
             guard try FileChecksum.fnv1a64(store) == config.store.checksum else {
                 throw ResultsError(store, "is not the store the runs in \(settings.out) were trained on (checksum differs)")
             }
-            settings.epochs = config.settings.epochs
-            settings.batch = config.settings.batch
-            settings.learningRate = config.settings.learningRate
-            settings.seed = config.settings.seed
-            settings.maxStepsPerEpoch = config.settings.maxStepsPerEpoch
-            settings.threads = config.settings.threads
+            settings.training = config.settings  // the schedule the runs were trained with
             trainingWorldSize = config.worldSize
         } else {
             // Refuse before any training whatever would fail later: an earlier run's outputs, no test split.
-            for loss in settings.losses where FileManager.default.fileExists(atPath: "\(settings.out)/\(loss)/last.h5") {
+            for loss in settings.losses.map(\.rawValue)
+            where FileManager.default.fileExists(atPath: "\(settings.out)/\(loss)/last.h5") {
                 throw ResultsError(settings.out, "already holds a \(loss) run (\(loss)/last.h5): choose another --out, "
                                    + "or --skip-training to evaluate it")
             }
@@ -107,16 +98,10 @@ public enum Experiment {
             throw ResultsError(store, "the test split has no volumes: nothing to evaluate the losses on")
         }
         var runs: [LossRun] = []
-        for loss in settings.losses {
-            var training = TrainingSettings(store: store, out: "\(settings.out)/\(loss)")
-            training.loss = loss
-            training.epochs = settings.epochs
-            training.batch = settings.batch
-            training.learningRate = settings.learningRate
-            training.seed = settings.seed
-            training.threads = settings.threads
-            training.maxStepsPerEpoch = settings.maxStepsPerEpoch
-            training.maxValidationVolumes = settings.maxValidationVolumes
+        for kind in settings.losses {
+            let loss = kind.rawValue
+            var training = settings.training
+            (training.store, training.out, training.loss) = (store, "\(settings.out)/\(loss)", kind)
             let trainStart = Date()
             if !settings.skipTraining {
                 let outcome = try TrainingRun.run(training, world: world, programVersion: programVersion)
@@ -131,7 +116,7 @@ public enum Experiment {
             let evaluateStart = Date()
             var options = CheckpointEvaluation.Options(checkpoint: checkpoint, store: store)
             options.out = training.out + "/eval"
-            options.batch = settings.batch
+            options.batch = settings.training.loop.batch
             let result = try CheckpointEvaluation.run(options, world: world)
             if let result {
                 let metrics = try readMetrics(training.out + "/metrics.jsonl")
@@ -156,7 +141,7 @@ public enum Experiment {
     /// config.json, metrics.jsonl and last.h5, and all the same store, schedule and world size.
     static func existingRuns(_ settings: Settings) throws -> TrainingRun.Config {
         var configs: [TrainingRun.Config] = []
-        for loss in settings.losses {
+        for loss in settings.losses.map(\.rawValue) {
             let dir = "\(settings.out)/\(loss)"
             for file in ["config.json", "metrics.jsonl", "last.h5"] where !FileManager.default.fileExists(atPath: "\(dir)/\(file)") {
                 throw ResultsError("\(dir)/\(file)", "missing: --skip-training needs a finished \(loss) run in \(dir)")
@@ -167,19 +152,19 @@ public enum Experiment {
             } catch {
                 throw ResultsError("\(dir)/config.json", "not a training run's config: \(error)")
             }
-            guard configs.last!.settings.loss == loss else {
-                throw ResultsError("\(dir)/config.json", "is a \(configs.last!.settings.loss) run, expected \(loss)")
+            guard configs.last!.settings.loss.rawValue == loss else {
+                throw ResultsError("\(dir)/config.json", "is a \(configs.last!.settings.loss.rawValue) run, expected \(loss)")
             }
         }
         let first = configs[0]
         func schedule(_ c: TrainingRun.Config) -> [String] {
-            let s = c.settings
-            return [c.store.checksum, "\(c.worldSize)", "\(s.epochs)", "\(s.batch)", "\(s.accumulate)", "\(s.learningRate)",
-                    "\(s.seed)", "\(s.maxStepsPerEpoch)"]
+            let (s, loop) = (c.settings, c.settings.loop)
+            return [c.store.checksum, "\(c.worldSize)", "\(loop.epochs)", "\(loop.batch)", "\(loop.accumulate)",
+                    "\(s.learningRate)", "\(loop.seed)", "\(loop.maxStepsPerEpoch)"]
         }
         for (loss, config) in zip(settings.losses, configs) where schedule(config) != schedule(first) {
             throw ResultsError("\(settings.out)/\(loss)/config.json",
-                               "store, world size or schedule differ from the \(settings.losses[0]) run's: the losses are not comparable")
+                               "store, world size or schedule differ from the \(settings.losses[0].rawValue) run's: the losses are not comparable")
         }
         return first
     }

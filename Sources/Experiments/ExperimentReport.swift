@@ -159,12 +159,13 @@ struct ExperimentReport {
         }
         md += "## Run\n\n"
         md += "- command: `" + (worldSize > 1 ? "mpirun -n \(worldSize) " : "") + "\(settings.command)`\n"
-        md += "- world size: \(trainingWorldSize) rank(s), \(settings.threads) thread(s) per rank"
+        md += "- world size: \(trainingWorldSize) rank(s), \(settings.training.threads) thread(s) per rank"
             + (settings.skipTraining ? " (training, earlier; evaluated here on \(worldSize) rank(s))" : "") + "\n"
         md += "- store: `\(store)` (\(reader.kind), \(reader.count(.train)) training patches \(reader.patchSize[0])x\(reader.patchSize[1]), "
             + "slices \(reader.sliceSize)x\(reader.sliceSize))\n"
-        md += "- schedule: \(settings.epochs) epoch(s)" + (settings.maxStepsPerEpoch > 0 ? ", at most \(settings.maxStepsPerEpoch) steps each" : "")
-            + ", batch \(settings.batch) per rank, Adam lr \(settings.learningRate), seed \(settings.seed)\n"
+        let loop = settings.training.loop
+        md += "- schedule: \(loop.epochs) epoch(s)" + (loop.maxStepsPerEpoch > 0 ? ", at most \(loop.maxStepsPerEpoch) steps each" : "")
+            + ", batch \(loop.batch) per rank, Adam lr \(settings.training.learningRate), seed \(loop.seed)\n"
         md += "- versions: swift-dist-train \(programVersion), oneDNN \(DNNLInfo.version), HDF5 \(H5Library.version), "
             + "MPI \(Communicator.libraryVersion.split(separator: ",").first.map(String.init) ?? "?")\n"
         md += "- time: \(String(format: "%.0f", seconds)) s" + (settings.skipTraining ? " (evaluation and report; training not included)" : "")

@@ -73,3 +73,27 @@ public enum DiceScope: String, CaseIterable, Sendable {
         self = scope
     }
 }
+
+// Recorded by name in config.json and checkpoints; read back whatever the case, as the
+// command line accepts it.
+extension LossKind: Codable {
+    public init(from decoder: Decoder) throws { self = try decodeName(decoder, LossKind.init(parsing:)) }
+    public func encode(to encoder: Encoder) throws { try encodeName(rawValue, encoder) }
+}
+
+extension DiceScope: Codable {
+    public init(from decoder: Decoder) throws { self = try decodeName(decoder, DiceScope.init(parsing:)) }
+    public func encode(to encoder: Encoder) throws { try encodeName(rawValue, encoder) }
+}
+
+private func decodeName<T>(_ decoder: Decoder, _ parse: (String) throws -> T) throws -> T {
+    let name = try decoder.singleValueContainer().decode(String.self)
+    do { return try parse(name) } catch {
+        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(error)"))
+    }
+}
+
+private func encodeName(_ name: String, _ encoder: Encoder) throws {
+    var container = encoder.singleValueContainer()
+    try container.encode(name)
+}

@@ -147,7 +147,7 @@ public final class Trainer {
             try world.allreduceSum(&agreement)
             let meanLoss = agreement[0] / Double(world.size)
             if agreement[1] > 0 {
-                if settings.nonfinite == "abort" {
+                if settings.nonfinite == .abort {
                     throw TrainingError.nonFiniteLoss(step: step, detail: "\(Int(agreement[1])) rank(s)")
                 }
                 skipped += 1

@@ -1,43 +1,22 @@
-/// Every setting of a training run; recorded in `OUT/config.json`.
+/// How the loop runs: epochs, batches, seeds, and what a non-finite step does. A run's
+/// other settings (data, model, loss) belong to whoever builds the trainer; all of them
+/// are recorded together in `OUT/config.json`.
 public struct TrainingSettings: Codable, Equatable {
-    /// The patch store to train on.
-    public var store: String
-    /// The output directory (metrics, config, checkpoints).
-    public var out: String
-    /// Loss name: ce, dice, vnet, gdl, mime, dice+ce, gdl+ce.
-    public var loss: String = "mime"
-    public var epochs: Int = 10
+    public var epochs = 10
     /// Patches per rank per micro-batch.
-    public var batch: Int = 8
+    public var batch = 8
     /// Micro-batches accumulated per optimizer step.
-    public var accumulate: Int = 1
-    public var learningRate: Double = 5e-4
-    public var weightDecay: Double = 0
+    public var accumulate = 1
+    /// Seed of the data order and the dropout masks (and of the initial weights).
     public var seed: UInt64 = 0
-    /// Smoothing of the Dice family.
-    public var eps: Double = 1e-10
-    public var diceScope: String = "patch"
-    public var excludeBackground = false
-    /// What a non-finite loss or gradient does: "skip" the step on every rank, or "abort".
-    public var nonfinite: String = "skip"
+    /// What a non-finite loss or gradient does.
+    public var nonfinite = NonfinitePolicy.skip
     /// Compare a parameter checksum across ranks every this many steps (0: never).
-    public var checksumEvery: Int = 50
-    /// OpenMP threads per rank.
-    public var threads: Int = 1
+    public var checksumEvery = 50
     /// Cap on steps per epoch (0: the whole split); for quick runs and tests.
-    public var maxStepsPerEpoch: Int = 0
-    /// Cap on validation volumes (0: all).
-    public var maxValidationVolumes: Int = 0
-    /// Explicit Mime weights per class (default: from the store's training statistics).
-    public var mimeA: [Double] = []
-    public var mimeB: [Double] = []
-    /// Continue from `OUT/last.h5`.
-    public var resume = false
+    public var maxStepsPerEpoch = 0
 
-    public init(store: String, out: String) {
-        self.store = store
-        self.out = out
-    }
+    public init() {}
 
     /// Checks the values that do not depend on the data.
     public func validate() throws {
@@ -45,14 +24,13 @@ public struct TrainingSettings: Codable, Equatable {
         guard epochs >= 1 else { throw fail("--epochs must be at least 1, got \(epochs)") }
         guard batch >= 1 else { throw fail("--batch must be at least 1, got \(batch)") }
         guard accumulate >= 1 else { throw fail("--accumulate must be at least 1, got \(accumulate)") }
-        guard learningRate > 0, learningRate.isFinite else { throw fail("--lr must be positive, got \(learningRate)") }
-        guard eps >= 0 else { throw fail("--eps must be >= 0, got \(eps)") }
-        guard ["skip", "abort"].contains(nonfinite) else {
-            throw fail("--nonfinite must be skip or abort, got '\(nonfinite)'")
-        }
-        guard mimeA.count == mimeB.count else {
-            throw fail("--mime-a has \(mimeA.count) values and --mime-b \(mimeB.count): give one per class for both")
-        }
-        guard threads >= 1 else { throw fail("--threads must be at least 1, got \(threads)") }
     }
+}
+
+/// What a step with a non-finite loss or gradient on any rank does.
+public enum NonfinitePolicy: String, Codable, CaseIterable, Sendable {
+    /// Skip the step on every rank (counted in the metrics).
+    case skip
+    /// Stop the job.
+    case abort
 }

@@ -16,10 +16,8 @@ struct Bench: ParsableCommand {
 
         @Option(help: "Input height and width (divisible by 8).")
         var size = 256
-        @Option(help: "Images per batch.")
-        var batch = 8
-        @Option(help: "OpenMP threads for oneDNN.")
-        var threads = 1
+        @OptionGroup var batch: BatchOption
+        @OptionGroup var threads: ThreadsOption
         @Option(help: "Timed repetitions per convolution (the median is reported).")
         var steps = 5
         @Option(help: "Comma-separated activation layouts DNNLConv2D may choose from, in order (any,nhwc,nChw8c,nchw).")
@@ -31,9 +29,7 @@ struct Bench: ParsableCommand {
 
         func validate() throws {
             guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
-            guard batch > 0, threads > 0, steps > 0 else {
-                throw ValidationError("--batch, --threads and --steps must be positive")
-            }
+            guard steps > 0 else { throw ValidationError("--steps must be positive") }
         }
 
         func run() throws {
@@ -50,7 +46,7 @@ struct Bench: ParsableCommand {
             case "fastest": layoutChoice = .fastest
             default: throw ValidationError("--choice must be first, heuristic or fastest")
             }
-            var report = try ConvBenchmark.run(size: size, batch: batch, threads: threads, steps: steps,
+            var report = try ConvBenchmark.run(size: size, batch: batch.batch, threads: threads.count, steps: steps,
                                                layouts: choices, choice: layoutChoice)
             if !layers { report.layers = nil }
             let encoder = JSONEncoder()

@@ -14,22 +14,20 @@ struct BenchIO: ParsableCommand {
     @Option(help: "The patch store (.h5).")
     var store: String
 
-    @Option(help: "Split to read: train, val or test.")
-    var split = "train"
+    @Option(help: "Split to read.")
+    var split = Split.train
 
     @Option(help: "Number of patches to read (default: the whole split once).")
     var reads: Int?
 
-    @Option(help: "Seed of the random order.")
-    var seed: UInt64 = 0
+    @OptionGroup var seed: SeedOption
 
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
 
     func run() throws {
         Job.run {
-            guard let which = Split(rawValue: split) else { throw ValidationError("--split must be train, val or test") }
-            let r = try IOBenchmark.run(store: store, split: which, reads: reads, seed: seed)
+            let r = try IOBenchmark.run(store: store, split: split, reads: reads, seed: seed.seed)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

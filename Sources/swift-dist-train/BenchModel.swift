@@ -2,6 +2,7 @@ import ArgumentParser
 import Benchmarks
 import Cluster
 import Foundation
+import Losses
 
 /// `bench model`: training and inference throughput of the whole ENet.
 struct BenchModel: ParsableCommand {
@@ -12,16 +13,14 @@ struct BenchModel: ParsableCommand {
 
     @Option(help: "Input height and width (divisible by 8).")
     var size = 256
-    @Option(help: "Images per batch.")
-    var batch = 8
+    @OptionGroup var batch: BatchOption
     @Option(help: "Classes K (with background).")
     var classes = 4
     @Option(help: "Input channels.")
     var inChannels = 1
-    @Option(help: "OpenMP threads for oneDNN.")
-    var threads = 1
-    @Option(help: "Loss of the training step (dice, ce, ...).")
-    var loss = "dice"
+    @OptionGroup var threads: ThreadsOption
+    @Option(help: "Loss of the training step.")
+    var loss = LossKind.dice
     @Option(help: "Timed steps (the median is reported).")
     var steps = 15
     @Option(help: "Untimed warm-up steps.")
@@ -29,15 +28,15 @@ struct BenchModel: ParsableCommand {
 
     func validate() throws {
         guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
-        guard batch > 0, classes > 0, threads > 0, steps > 0, warmup >= 0 else {
-            throw ValidationError("--batch, --classes, --threads and --steps must be positive")
+        guard classes > 0, steps > 0, warmup >= 0 else {
+            throw ValidationError("--classes and --steps must be positive, --warmup not negative")
         }
     }
 
     func run() throws {
         Job.run {
-            let report = try ModelBenchmark.run(size: size, batch: batch, classes: classes, inChannels: inChannels,
-                                                threads: threads, loss: loss, steps: steps, warmup: warmup)
+            let report = try ModelBenchmark.run(size: size, batch: batch.batch, classes: classes, inChannels: inChannels,
+                                                threads: threads.count, loss: loss, steps: steps, warmup: warmup)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))

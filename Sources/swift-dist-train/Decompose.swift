@@ -26,17 +26,13 @@ struct Decompose: ParsableCommand {
     @Option(help: "Number of volumes, in store order (0: all).")
     var volumes = 0
 
-    @Option(help: "Smoothing of the Dice family's numerator and denominator (0: the raw formulas).")
-    var eps = 1e-10
+    @OptionGroup var eps: EpsOption
 
     @Option(help: "ENet weights (a checkpoint from `train`) instead of the seeded random initialisation.")
     var checkpoint: String?
 
-    @Option(help: "Seed of the random initialisation.")
-    var seed: UInt64 = 0
-
-    @Option(help: "OpenMP threads per rank (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, else 1).")
-    var threads: Int?
+    @OptionGroup var seed: SeedOption
+    @OptionGroup var threads: ThreadsOption
 
     @Flag(help: "Print one JSON document (on rank 0) instead of the table.")
     var json = false
@@ -47,10 +43,10 @@ struct Decompose: ParsableCommand {
             var settings = DecomposeSettings(store: store)
             settings.split = split
             settings.volumes = volumes
-            settings.eps = eps
+            settings.eps = eps.eps
             settings.checkpoint = checkpoint
-            settings.seed = seed
-            settings.threads = threads ?? defaultThreads()
+            settings.seed = seed.seed
+            settings.threads = threads.count
             let report = try Decomposition(settings, world: world).run()
             if world.isRoot { print(json ? try report.json() : report.table) }
         }

@@ -26,8 +26,8 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Patch store (.h5) whose split is evaluated (with --checkpoint).")
     var store: String?
 
-    @Option(help: "Split evaluated with --checkpoint: train, val or test.")
-    var split = "test"
+    @Option(help: "Split evaluated with --checkpoint.")
+    var split = Split.test
 
     @Option(name: .customLong("pred"), help: "Predicted label file, or a directory of them.")
     var prediction: String?
@@ -46,7 +46,6 @@ struct Evaluate: ParsableCommand {
             guard checkpoint != nil, store != nil, prediction == nil, reference == nil, classes == nil else {
                 throw ValidationError("give --checkpoint and --store together (without --pred, --gt, --classes)")
             }
-            guard Split(rawValue: split) != nil else { throw ValidationError("--split must be train, val or test") }
         } else if prediction == nil || reference == nil {
             throw ValidationError("give --pred and --gt, or --checkpoint and --store")
         }
@@ -56,7 +55,7 @@ struct Evaluate: ParsableCommand {
         Job.run {
             if let checkpoint, let store {
                 var options = CheckpointEvaluation.Options(checkpoint: checkpoint, store: store)
-                options.split = Split(rawValue: split)!
+                options.split = split
                 options.out = out
                 if let result = try CheckpointEvaluation.run(options, world: Communicator.world) {
                     print(ReportWriter.table(result.summary), terminator: "")

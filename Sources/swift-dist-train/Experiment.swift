@@ -28,23 +28,7 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: "Output directory (one sub-directory per loss, report.md).")
     var out: String?
 
-    @Option(help: "Patches per rank per step.")
-    var batch = 8
-
-    @Option(help: "Adam learning rate.")
-    var lr = 5e-4
-
-    @Option(help: "Seed of the weights, the data order and dropout (the same for every loss).")
-    var seed: UInt64 = 0
-
-    @Option(help: "OpenMP threads per rank (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, else 1).")
-    var threads: Int?
-
-    @Option(help: "Stop each epoch after N steps (0: the whole split), for quick runs.")
-    var maxSteps = 0
-
-    @Option(help: "Validate on at most N volumes per epoch (0: all).")
-    var maxValVolumes = 0
+    @OptionGroup var schedule: ScheduleOptions
 
     @Option(help: "Test slices in the overlay figure.")
     var figureSlices = 4
@@ -57,12 +41,7 @@ struct ExperimentCommand: ParsableCommand {
             var settings = Experiment.Settings(dataset: dataset, out: out ?? "runs/table1-\(dataset)",
                                                epochs: epochs ?? Experiment.defaultEpochs(dataset))
             settings.store = store
-            settings.batch = batch
-            settings.learningRate = lr
-            settings.seed = seed
-            settings.threads = threads ?? defaultThreads()
-            settings.maxStepsPerEpoch = maxSteps
-            settings.maxValidationVolumes = maxValVolumes
+            settings.training = schedule.applied(to: settings.training)
             settings.figureSlices = figureSlices
             settings.skipTraining = skipTraining
             settings.command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")

@@ -42,8 +42,7 @@ struct Model: ParsableCommand {
     @Option(help: "Write the seeded initial weights to this HDF5 file.")
     var exportWeights: String?
 
-    @Option(help: "Seed of the initial weights (for --export-weights).")
-    var seed: UInt64 = 0
+    @OptionGroup var seed: SeedOption
 
     func validate() throws {
         guard [summary, forward != nil, exportWeights != nil].filter({ $0 }).count == 1 else {
@@ -62,7 +61,7 @@ struct Model: ParsableCommand {
                 let shape = try ForwardFile.run(weights: weights, input: input, output: output, trainMode: trainMode)
                 print("wrote logits \(shape) to \(output)")
             } else if let path = exportWeights {
-                try ENet(inChannels: inChannels, classes: classes, seed: seed).saveWeights(to: path)
+                try ENet(inChannels: inChannels, classes: classes, seed: seed.seed).saveWeights(to: path)
             } else {
                 print(try ENet(inChannels: inChannels, classes: classes).summary(height: size, width: size).table)
             }

@@ -25,12 +25,11 @@ struct Predict: ParsableCommand {
     @Option(help: "Output label file (.nii/.nii.gz), or a directory when --in is one.")
     var out: String
 
-    @Option(help: "Patches per forward pass.")
-    var batch = 8
+    @OptionGroup var batch: BatchOption
 
     func run() throws {
         Job.run {
-            try NIfTIPrediction.run(checkpoint: checkpoint, input: input, output: out, batch: max(batch, 1)) { print($0) }
+            try NIfTIPrediction.run(checkpoint: checkpoint, input: input, output: out, batch: batch.batch) { print($0) }
         }
     }
 }

@@ -8,8 +8,8 @@ struct Preprocess: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Turn ACDC, WMH or image/label NIfTI pairs into an HDF5 patch store (schema in hdf5-schema/).")
 
-    @Option(help: "Input layout: acdc, wmh or pairs.")
-    var dataset: String
+    @Option(help: "Input layout.")
+    var dataset: DatasetKind
 
     @Option(name: .customLong("in"), help: "Input directory (or, for pairs, a CSV manifest image,label[,subject]).")
     var input: String
@@ -29,8 +29,7 @@ struct Preprocess: ParsableCommand {
     @Option(help: "Train,val,test fractions of patients/subjects.")
     var split = "70,10,20"
 
-    @Option(help: "Seed of the patient shuffle.")
-    var seed: UInt64 = 0
+    @OptionGroup var seed: SeedOption
 
     @Option(help: "Volumes loaded and resampled in parallel.")
     var workers = 1
@@ -46,17 +45,14 @@ struct Preprocess: ParsableCommand {
 
     func run() throws {
         Job.run {
-            guard let kind = DatasetKind(rawValue: dataset) else {
-                throw ValidationError("--dataset must be acdc, wmh or pairs, not '\(dataset)'")
-            }
             let fractions = split.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard fractions.count == 3 else { throw ValidationError("--split needs three numbers, e.g. 70,10,20") }
-            var options = PreprocessOptions(kind: kind, input: input, output: out)
+            var options = PreprocessOptions(kind: dataset, input: input, output: out)
             options.size = size
             options.patch = patch
             options.stride = stride
             options.fractions = fractions
-            options.seed = seed
+            options.seed = seed.seed
             options.workers = workers
             options.modalities = modalities.split(separator: ",").map { String($0) }
             options.classes = classes

@@ -9,8 +9,8 @@ struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a deterministic ACDC-like or WMH-like NIfTI dataset in the real download's layout.")
 
-    @Option(help: "acdc or wmh.")
-    var dataset: String
+    @Option(help: "Which dataset's layout.")
+    var dataset: SynthDataset
 
     @Option(help: "Output directory (created if missing).")
     var out: String
@@ -18,8 +18,7 @@ struct Synth: ParsableCommand {
     @Option(help: "Number of patients/subjects (default 12 for acdc, 10 for wmh).")
     var patients: Int?
 
-    @Option(help: "Seed of the generator; the same seed gives the same files.")
-    var seed: UInt64 = 0
+    @OptionGroup var seed: SeedOption
 
     @Option(help: "In-plane size before per-subject variation (default 96 for acdc, 128 for wmh).")
     var width: Int?
@@ -29,12 +28,9 @@ struct Synth: ParsableCommand {
 
     func run() throws {
         Job.run {
-            guard let kind = SynthDataset(rawValue: dataset) else {
-                throw ValidationError("--dataset must be acdc or wmh, not '\(dataset)'")
-            }
-            let summary = try SyntheticData.Synth.generate(kind, to: out, count: patients, seed: seed,
+            let summary = try SyntheticData.Synth.generate(dataset, to: out, count: patients, seed: seed.seed,
                                                         width: width, slices: slices)
-            print("wrote \(summary.subjects) \(kind == .acdc ? "patients" : "subjects") (\(summary.files.count) files) to \(out)")
+            print("wrote \(summary.subjects) \(dataset == .acdc ? "patients" : "subjects") (\(summary.files.count) files) to \(out)")
         }
     }
 }

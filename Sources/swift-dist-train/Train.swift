@@ -25,56 +25,23 @@ struct Train: ParsableCommand {
     @Option(help: "Output directory (default: runs/<loss>-<date>-<time>, a new one per run).")
     var out: String?
 
-    @Option(help: "Loss: ce, dice, vnet, gdl, mime, dice+ce, gdl+ce.")
-    var loss = "mime"
-
     @Option(help: "Epochs to train.")
-    var epochs = 10
+    var epochs = TrainingSettings().epochs
 
-    @Option(help: "Patches per rank per micro-batch.")
-    var batch = 8
+    @OptionGroup var schedule: ScheduleOptions
+    @OptionGroup var loss: LossOptions
 
     @Option(help: "Micro-batches whose gradients are accumulated before each step.")
     var accumulate = 1
 
-    @Option(help: "Adam learning rate.")
-    var lr = 5e-4
-
     @Option(help: "Adam weight decay (L2).")
     var weightDecay = 0.0
 
-    @Option(help: "Seed of the initial weights, the data order and the dropout masks.")
-    var seed: UInt64 = 0
-
-    @Option(help: "Smoothing of the Dice family's numerator and denominator (0: the raw formulas).")
-    var eps = 1e-10
-
-    @Option(help: "Where a Dice ratio is formed: patch, batch (the rank's batch) or global (all ranks).")
-    var diceScope = "patch"
-
-    @Flag(help: "Leave the background out of the Dice family and Mime.")
-    var excludeBackground = false
-
-    @Option(parsing: .upToNextOption, help: "Mime a_k per class (with --mime-b; default: from the store).")
-    var mimeA: [Double] = []
-
-    @Option(parsing: .upToNextOption, help: "Mime b_k per class.")
-    var mimeB: [Double] = []
-
     @Option(help: "On a non-finite loss or gradient: skip (the step, on every rank) or abort.")
-    var nonfinite = "skip"
-
-    @Option(help: "OpenMP threads per rank (default: OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, else 1).")
-    var threads: Int?
+    var nonfinite = NonfinitePolicy.skip
 
     @Option(help: "Compare a parameter checksum across ranks every N steps (0: never).")
-    var checksumEvery = 50
-
-    @Option(help: "Stop each epoch after N steps (0: the whole split), for quick runs.")
-    var maxSteps = 0
-
-    @Option(help: "Validate on at most N volumes (0: all).")
-    var maxValVolumes = 0
+    var checksumEvery = TrainingSettings().checksumEvery
 
     @Flag(help: "Continue from OUT/last.h5.")
     var resume = false
@@ -84,25 +51,13 @@ struct Train: ParsableCommand {
             let world = Communicator.world
             let storePath = try store ?? BuiltInDataset.store(.acdc, world: world, programVersion: programVersion)
             // Every rank must use rank 0's choice of a fresh directory.
-            let outPath = try out ?? world.broadcast(world.isRoot ? freshRunDirectory(loss) : "")
-            var settings = TrainingSettings(store: storePath, out: outPath)
-            settings.loss = loss
-            settings.epochs = epochs
-            settings.batch = batch
-            settings.accumulate = accumulate
-            settings.learningRate = lr
+            let outPath = try out ?? world.broadcast(world.isRoot ? freshRunDirectory(loss.loss.rawValue) : "")
+            var settings = loss.applied(to: schedule.applied(to: RunSettings(store: storePath, out: outPath)))
+            settings.loop.epochs = epochs
+            settings.loop.accumulate = accumulate
+            settings.loop.nonfinite = nonfinite
+            settings.loop.checksumEvery = checksumEvery
             settings.weightDecay = weightDecay
-            settings.seed = seed
-            settings.eps = eps
-            settings.diceScope = diceScope
-            settings.excludeBackground = excludeBackground
-            settings.mimeA = mimeA
-            settings.mimeB = mimeB
-            settings.nonfinite = nonfinite
-            settings.threads = threads ?? defaultThreads()
-            settings.checksumEvery = checksumEvery
-            settings.maxStepsPerEpoch = maxSteps
-            settings.maxValidationVolumes = maxValVolumes
             settings.resume = resume
             try TrainingRun.run(settings, world: world, programVersion: programVersion)
         }
@@ -121,12 +76,4 @@ func freshRunDirectory(_ loss: String) -> String {
         candidate = "\(base)-\(n)"
     }
     return candidate
-}
-
-/// Threads per rank from the launcher's environment.
-func defaultThreads(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
-    for key in ["OMP_NUM_THREADS", "SLURM_CPUS_PER_TASK", "SRUN_CPUS_PER_TASK"] {
-        if let value = environment[key].flatMap(Int.init), value > 0 { return value }
-    }
-    return 1
 }

@@ -217,8 +217,8 @@ final class TrainCommandTests: XCTestCase {
         let cases: [(ranks: Int, arguments: [String], message: String)] = [
             (0, ["--store", "/nonexistent/store.h5"], "/nonexistent/store.h5: no such file"),
             (0, ["--batch", "0"], "--batch must be at least 1"),
-            (0, ["--loss", "bogus"], "unknown loss 'bogus'"),
-            (0, ["--nonfinite", "maybe"], "--nonfinite must be skip or abort"),
+            (0, ["--loss", "bogus"], "The value 'bogus' is invalid for '--loss <loss>'"),
+            (0, ["--nonfinite", "maybe"], "Please provide one of 'skip' and 'abort'"),
             (4, ["--batch", "8"], "fewer than one global batch"),
         ]
         for (ranks, arguments, message) in cases {
