@@ -92,6 +92,10 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Common", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "HDF5", "TestSupport"]),
+        // config.json files and a checkpoint written by version 0.1.0 still load.
+        .testTarget(name: "ENetTrainingTests", dependencies: ["ENetTraining", "HDF5", "Losses", "Network",
+                                                              "PatchStore", "Training"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "DecomposeTests", dependencies: ["Decompose", "Network", "TestSupport"]),
         .testTarget(name: "CommonTests", dependencies: ["Common"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Common"]),
