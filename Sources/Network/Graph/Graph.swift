@@ -94,12 +94,14 @@ final class Graph {
     /// Floats of gradient memory in use (0 before the first backward).
     var gradientFloats: Int { gradientPlan?.totalFloats ?? 0 }
 
-    /// Backward from `output.grad` (which the caller has filled after `allocateGradients()`).
-    func backward() throws {
+    /// Backward from `output.grad` (which the caller has filled after `allocateGradients()`);
+    /// `afterLayer(j)` runs after layer j's backward (layers go in reverse order).
+    func backward(afterLayer: (Int) throws -> Void = { _ in }) throws {
         guard let plan = gradientPlan else { throw NetworkError.usage("backward before allocateGradients") }
         for j in stride(from: layers.count - 1, through: 0, by: -1) {
             for node in plan.births[j] { node.zeroGradient() }
             try layers[j].backward(context)
+            try afterLayer(j)
         }
     }
 }

@@ -18,6 +18,9 @@ protocol Layer: AnyObject {
     /// Whether backward overwrites (rather than adds into) `node`'s gradient, so it
     /// need not be zeroed first.
     func overwritesGradient(of node: Node) -> Bool
+    /// The parameters whose gradients this layer's backward writes (its own, and those of
+    /// a layer fused into it): when they are final, for the gradient exchange.
+    var parameterGradients: [NamedTensor] { get }
     /// The output shape for the inputs' current shapes.
     func outputShape() throws -> TensorShape
     /// Called once per input shape, after shape inference: create kernels, size scratch space.
@@ -30,5 +33,6 @@ extension Layer {
     var consumedGradients: [Node] { [output] }
     var outputsWrittenEarly: [Node] { [] }
     func overwritesGradient(of node: Node) -> Bool { false }
+    var parameterGradients: [NamedTensor] { [] }
     func prepare(_ context: PassContext) throws {}
 }

@@ -24,6 +24,7 @@ final class ConvLayer: Layer {
     var outputsWrittenEarly: [Node] { fusesInference ? epilogue.map { [$0.prelu.output] } ?? [] : [] }
     /// The kernel writes the input gradient directly when this layer is the input's only reader.
     func overwritesGradient(of node: Node) -> Bool { node === input && input.consumers == 1 }
+    var parameterGradients: [NamedTensor] { [weight] + (bias.map { [$0] } ?? []) }
 
     init(name: String, input: Node, output: Node, store: ParameterStore, outChannels: Int, kernel: (Int, Int),
          stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), bias: Bool, backend: ConvBackend,
@@ -133,6 +134,8 @@ final class BatchNormLayer: Layer {
     var consumedGradients: [Node] { activation.map { [output, $0.output] } ?? [output] }
     /// With a fused PReLU, forward writes the PReLU's output.
     var outputsWrittenEarly: [Node] { activation.map { [$0.output] } ?? [] }
+    /// With a fused PReLU, backward also writes the slope's gradient.
+    var parameterGradients: [NamedTensor] { [weight, bias] + (activation.map { [$0.slope] } ?? []) }
 
     init(name: String, input: Node, output: Node, channels: Int, store: ParameterStore) {
         self.input = input
@@ -292,6 +295,8 @@ final class PReLULayer: Layer {
     weak var fusingBatchNorm: BatchNormLayer?
     /// Fused, the BatchNorm reads this output's gradient: its memory lives until then.
     var consumedGradients: [Node] { fusedIntoBatchNorm ? [] : [output] }
+    /// Fused, the BatchNorm writes the slope's gradient.
+    var parameterGradients: [NamedTensor] { fusedIntoBatchNorm ? [] : [slope] }
 
     /// The sides (`x > 0`) of the last forward, once frozen.
     private var frozenPositive: [Bool] = []
