@@ -1,4 +1,7 @@
-/// Every setting of a training run; recorded in `OUT/config.json`.
+import Cluster
+
+/// Every setting of a training run; recorded in `OUT/config.json`. A config.json
+/// written before a setting existed reads with that setting's default.
 public struct TrainingSettings: Codable, Equatable {
     /// The patch store to train on.
     public var store: String
@@ -33,6 +36,21 @@ public struct TrainingSettings: Codable, Equatable {
     public var mimeB: [Double] = []
     /// Continue from `OUT/last.h5`.
     public var resume = false
+    /// How gradients are summed over ranks: in `ReductionTree` order (the same bits for
+    /// any rank count) or by `MPI_Allreduce`.
+    public var reduce = ReductionMethod.ordered
+    /// Size of a gradient bucket, MiB (as PyTorch DDP's `bucket_cap_mb`): buckets go out
+    /// during backward as soon as their gradients are final.
+    public var bucketSizeMB = TrainingSettings.defaultBucketSizeMB
+    /// Seconds a rank may wait for the others in one phase before the job ends (0: never).
+    /// The limit is at least `StallWatchdog.stepTimeMultiple` median steps.
+    public var stallTimeout = 300.0
+
+    /// Measured on this machine (see README, Training): the fastest of 0.125 ... 2 MiB
+    /// for the ENet at 2 and 4 ranks.
+    public static let defaultBucketSizeMB = 0.5
+    /// Bucket sizes accepted, MiB.
+    public static let bucketSizeRange = 0.01...1024.0
 
     public init(store: String, out: String) {
         self.store = store
@@ -54,5 +72,32 @@ public struct TrainingSettings: Codable, Equatable {
             throw fail("--mime-a has \(mimeA.count) values and --mime-b \(mimeB.count): give one per class for both")
         }
         guard threads >= 1 else { throw fail("--threads must be at least 1, got \(threads)") }
+        guard Self.bucketSizeRange.contains(bucketSizeMB) else {
+            throw fail("--bucket-size must be between \(Self.bucketSizeRange.lowerBound) and "
+                       + "\(Self.bucketSizeRange.upperBound) MiB, got \(bucketSizeMB)")
+        }
+        guard stallTimeout >= 0, stallTimeout.isFinite else {
+            throw fail("--stall-timeout must be a number of seconds >= 0 (0: no limit), got \(stallTimeout)")
+        }
+    }
+
+    /// Gradient values per bucket.
+    public var bucketFloats: Int { max(1, Int(bucketSizeMB * 1_048_576) / MemoryLayout<Float>.stride) }
+
+    /// Reads every key that is present; a missing key keeps its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(store: try c.decode(String.self, forKey: .store), out: try c.decode(String.self, forKey: .out))
+        func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            value = try c.decodeIfPresent(T.self, forKey: key) ?? value
+        }
+        try read(.loss, &loss); try read(.epochs, &epochs); try read(.batch, &batch)
+        try read(.accumulate, &accumulate); try read(.learningRate, &learningRate)
+        try read(.weightDecay, &weightDecay); try read(.seed, &seed); try read(.eps, &eps)
+        try read(.diceScope, &diceScope); try read(.excludeBackground, &excludeBackground)
+        try read(.nonfinite, &nonfinite); try read(.checksumEvery, &checksumEvery); try read(.threads, &threads)
+        try read(.maxStepsPerEpoch, &maxStepsPerEpoch); try read(.maxValidationVolumes, &maxValidationVolumes)
+        try read(.mimeA, &mimeA); try read(.mimeB, &mimeB); try read(.resume, &resume); try read(.reduce, &reduce)
+        try read(.bucketSizeMB, &bucketSizeMB); try read(.stallTimeout, &stallTimeout)
     }
 }
