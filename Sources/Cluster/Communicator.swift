@@ -14,7 +14,7 @@ public final class Communicator {
     public let rank: Int
     /// The number of ranks in the job.
     public let size: Int
-    private let comm: MPI_Comm
+    let comm: MPI_Comm
 
     /// The world communicator, initialising MPI on first use.
     public static var world: Communicator { sharedWorld }
@@ -86,15 +86,6 @@ public final class Communicator {
     /// Averages `values` element-wise over all ranks, in place.
     public func allreduceAverage<T: MPIScalar & BinaryFloatingPoint>(_ values: inout [T]) throws {
         try values.withUnsafeMutableBufferPointer { try allreduceAverage($0) }
-    }
-
-    /// Every rank's `send` (each the same count), concatenated in rank order on every rank.
-    public func allgather<T: MPIScalar>(_ send: UnsafeBufferPointer<T>, into receive: UnsafeMutableBufferPointer<T>) throws {
-        precondition(receive.count >= send.count * size, "allgather needs room for every rank's values")
-        try collective("MPI_Iallgather") {
-            MPI_Iallgather(send.baseAddress, Int32(send.count), T.mpiDatatype,
-                           receive.baseAddress, Int32(send.count), T.mpiDatatype, comm, $0)
-        }
     }
 
     /// The element-wise maximum over all ranks, in place.
