@@ -1,4 +1,5 @@
 import Cluster
+import TestSupport
 import XCTest
 
 /// `ReductionTree` against its plain definition, and the property the trainer relies on.
@@ -20,17 +21,6 @@ final class ReductionTreeTests: XCTestCase {
         }
     }
 
-    /// Level by level: (0 + 1), (2 + 3), ..., an odd last node carried up.
-    func plainTree(_ leaves: [[Float]]) -> [Float] {
-        var level = leaves
-        while level.count > 1 {
-            level = stride(from: 0, to: level.count, by: 2).map { i in
-                i + 1 < level.count ? zip(level[i], level[i + 1]).map(+) : level[i]
-            }
-        }
-        return level[0]
-    }
-
     func combined(_ leaves: [[Float]]) -> [Float] {
         var storage = leaves
         let length = leaves[0].count
@@ -50,7 +40,7 @@ final class ReductionTreeTests: XCTestCase {
     func testCombineIsThePlainTree() {
         for n in 1...20 {
             let data = leaves(n, length: 33, seed: UInt64(n))
-            XCTAssertEqual(combined(data), plainTree(data), "\(n) leaves")
+            XCTAssertEqual(combined(data), plainTreeSum(data), "\(n) leaves")
         }
         XCTAssertEqual(ReductionTree.sum([1.5, 2.25, -4, 8] as [Double]), (1.5 + 2.25) + (-4 + 8))
         XCTAssertEqual(ReductionTree.sum([] as [Float]), 0)
@@ -63,8 +53,8 @@ final class ReductionTreeTests: XCTestCase {
         for micro in [1, 2, 4, 8] {
             for ranks in 1...7 {
                 let data = leaves(ranks * micro, length: 64, seed: UInt64(100 * micro + ranks))
-                let perRank = (0..<ranks).map { r in plainTree(Array(data[(r * micro)..<((r + 1) * micro)])) }
-                XCTAssertEqual(plainTree(perRank), plainTree(data), "\(ranks) ranks x \(micro) micro-batches")
+                let perRank = (0..<ranks).map { r in plainTreeSum(Array(data[(r * micro)..<((r + 1) * micro)])) }
+                XCTAssertEqual(plainTreeSum(perRank), plainTreeSum(data), "\(ranks) ranks x \(micro) micro-batches")
             }
         }
     }
@@ -72,7 +62,7 @@ final class ReductionTreeTests: XCTestCase {
     /// Not so for other micro-batch counts: the guarantee stated in `train --help` is tight.
     func testThreeMicroBatchesOnTwoRanksAreAnotherTree() {
         let data = leaves(6, length: 256, seed: 7)
-        let perRank = (0..<2).map { r in plainTree(Array(data[(r * 3)..<((r + 1) * 3)])) }
-        XCTAssertNotEqual(plainTree(perRank), plainTree(data))
+        let perRank = (0..<2).map { r in plainTreeSum(Array(data[(r * 3)..<((r + 1) * 3)])) }
+        XCTAssertNotEqual(plainTreeSum(perRank), plainTreeSum(data))
     }
 }

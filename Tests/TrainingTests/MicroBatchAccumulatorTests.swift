@@ -1,19 +1,9 @@
+import TestSupport
 import XCTest
 @testable import Training
 
 /// The micro-batch accumulator against the plain tree of additions, and the buckets.
 final class MicroBatchAccumulatorTests: XCTestCase {
-    /// Level by level: (0 + 1), (2 + 3), ..., an odd last node carried up.
-    func plainTree(_ leaves: [[Float]]) -> [Float] {
-        var level = leaves
-        while level.count > 1 {
-            level = stride(from: 0, to: level.count, by: 2).map { i in
-                i + 1 < level.count ? zip(level[i], level[i + 1]).map(+) : level[i]
-            }
-        }
-        return level[0]
-    }
-
     /// Pushing A − 1 micro-batches and completing the last one range by range, as the
     /// trainer does during the last backward pass, gives the tree's bits for any A.
     func testCounterOfPartialSumsIsTheTree() {
@@ -33,7 +23,7 @@ final class MicroBatchAccumulatorTests: XCTestCase {
                 for range in [40..<50, 40..<40, 7..<40, 0..<7] { accumulator.completeLast(buffer, range: range) }
             }
             accumulator.reset()
-            XCTAssertEqual(last.map(\.bitPattern), plainTree(leaves).map(\.bitPattern), "\(micro) micro-batches")
+            XCTAssertEqual(last.map(\.bitPattern), plainTreeSum(leaves).map(\.bitPattern), "\(micro) micro-batches")
         }
     }
 
