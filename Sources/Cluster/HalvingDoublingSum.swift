@@ -23,7 +23,12 @@ final class HalvingDoublingSum<T: ReducibleScalar>: PendingSum {
     /// `segments[k]`: this rank's segment before reduce-scatter round k (`segments[0]`
     /// the whole buffer); `segments[rounds]` the slice it owns at the end.
     private var segments: [Range<Int>]
-    private var requests = RequestList()
+    /// The current round's receive; the next round needs only it (and its sum).
+    private var receiving = RequestList()
+    /// Sends still in flight: a reduce-scatter send's half is written again only by the
+    /// allgather, so sends are waited for before the allgather and at the end, not each
+    /// round (which would add the partner's acknowledgement to every round's latency).
+    private var sending = RequestList()
 
     init(_ buffer: UnsafeMutableBufferPointer<T>, scratch: UnsafeMutableBufferPointer<T>, communicator: Communicator,
          tag: Int) throws {
@@ -37,21 +42,29 @@ final class HalvingDoublingSum<T: ReducibleScalar>: PendingSum {
         if rounds > 0 { try post() }
     }
 
+    /// Whether the current step's messages are posted.
+    private var posted = false
+
     var stage: String {
         step < rounds ? "reduce-scatter round \(step + 1) of \(rounds)"
             : step < 2 * rounds ? "allgather round \(step - rounds + 1) of \(rounds)" : "done"
     }
 
-    var awaitedRanks: [Int]? { requests.awaitedRanks }
+    var awaitedRanks: [Int]? { receiving.awaitedRanks }
 
     func progress() throws -> Bool {
-        while step < 2 * rounds {
-            guard try requests.test() else { return false }
-            if step < rounds { combine() }
-            step += 1
-            if step < 2 * rounds { try post() }
+        while true {
+            if posted {
+                guard try receiving.test() else { return false }
+                if step < rounds { combine() }
+                step += 1
+                posted = false
+            }
+            if step == 2 * rounds { return try sending.test() }
+            // The allgather receives into the halves the reduce-scatter sent from.
+            if step == rounds, try !sending.test() { return false }
+            try post()
         }
-        return true
     }
 
     /// Reduce-scatter round k splits `segments[k]`; returns (kept, given) halves and the partner.
@@ -68,17 +81,18 @@ final class HalvingDoublingSum<T: ReducibleScalar>: PendingSum {
         if step < rounds {
             let (kept, given, partner) = split(round: step)
             segments.append(kept)
-            try communicator.postReceive(subrange(scratch, kept), from: partner, tag: tag + step, into: &requests)
+            try communicator.postReceive(subrange(scratch, kept), from: partner, tag: tag + step, into: &receiving)
             try communicator.postSend(UnsafeBufferPointer(subrange(buffer, given)), to: partner, tag: tag + step,
-                                      into: &requests)
+                                      into: &sending)
         } else {
             // Undo reduce-scatter round k: receive the half given away then, send the half kept.
             let k = 2 * rounds - 1 - step
             let (kept, given, partner) = split(round: k)
-            try communicator.postReceive(subrange(buffer, given), from: partner, tag: tag + step, into: &requests)
+            try communicator.postReceive(subrange(buffer, given), from: partner, tag: tag + step, into: &receiving)
             try communicator.postSend(UnsafeBufferPointer(subrange(buffer, kept)), to: partner, tag: tag + step,
-                                      into: &requests)
+                                      into: &sending)
         }
+        posted = true
     }
 
     /// Adds the partner's copy (in scratch) into this rank's kept half: lower rank + higher rank.

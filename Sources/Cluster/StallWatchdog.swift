@@ -37,16 +37,23 @@ public final class StallWatchdog {
         return max(timeout, Self.stepTimeMultiple * recentSteps.sorted()[recentSteps.count / 2])
     }
 
-    /// Calls `poll` until it returns true. Spins (yielding the core) for the first
-    /// milliseconds, which is when the exchange's messages arrive, then sleeps briefly
-    /// between polls. Throws `StallError` once the wait has lasted `limit`.
+    /// How long a wait spins, yielding the core between polls, before it sleeps 1 ms
+    /// between polls. The exchange's rounds each need both partners to poll: with
+    /// more ranks than cores a sleeping rank delays every round it takes part in
+    /// (sleeping 200 µs between polls after 10 ms gave 4 ranks on 2 cores about 1.3x
+    /// the exposed exchange time of spinning, measured with 0.5 MiB buckets).
+    static let spinSeconds = 1.0
+
+    /// Calls `poll` until it returns true: spinning for `spinSeconds`, then sleeping
+    /// briefly between polls (a long wait is a slower rank or a stall, not a message).
+    /// Throws `StallError` once the wait has lasted `limit`.
     public func wait(in phase: @autoclosure () -> String, awaitedRanks: () -> [Int]?,
                      _ poll: () throws -> Bool) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         var checks = 0
         while try !poll() {
             let waited = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            if waited < 0.01 { sched_yield() } else { usleep(200) }
+            if waited < Self.spinSeconds { sched_yield() } else { usleep(1000) }
             checks += 1
             guard checks % 64 == 0, let limit, waited >= limit else { continue }
             let error = StallError(phase: phase(), context: context, waited: waited, limit: limit,

@@ -26,6 +26,8 @@ public final class Trainer {
     let metrics: MetricsRecording
     private let accumulator: MicroBatchAccumulator
     private let exchange: GradientExchange
+    /// dL/dlogits of the current micro-batch.
+    private var gradLogits: [Float]
 
     /// - Parameters:
     ///   - validation: runs at the end of every epoch (a collective).
@@ -47,6 +49,7 @@ public final class Trainer {
         sampler = try ShardSampler(count: source.count, rank: world.rank, worldSize: world.size,
                                    batch: settings.batch, accumulate: settings.accumulate, seed: settings.seed)
         accumulator = MicroBatchAccumulator(count: model.parameters.count)
+        gradLogits = [Float](repeating: 0, count: settings.batch * model.classes * source.height * source.width)
         exchange = try GradientExchange(count: model.parameters.count, bucketFloats: settings.bucketFloats,
                                         world: world, method: settings.reduce)
     }
@@ -177,10 +180,7 @@ public final class Trainer {
     private func runStep(epoch: Int, index s: Int, step: Int, next: () throws -> Batch,
                          recycle: (Batch) -> Void) throws -> StepOutcome {
         let (h, w, batchSize) = (source.height, source.width, settings.batch)
-        var gradLogits = [Float](repeating: 0, count: batchSize * model.classes * h * w)
         var losses: [Double] = [], finite = true
-        var agreement: StepAgreement?
-        var postSeconds = 0.0
         for m in 0..<settings.accumulate {
             let batch = try next()
             let seed = dropoutSeed(epoch: epoch, step: s, worker: sampler.worker(micro: m))
@@ -201,32 +201,13 @@ public final class Trainer {
             if m < settings.accumulate - 1 {
                 try gradLogits.withUnsafeBufferPointer { try model.backward($0) }
                 accumulator.push(UnsafeBufferPointer(model.gradients))
-                continue
             }
-            // The last micro-batch: its gradients complete this rank's subtree range by
-            // range and go out in buckets while backward is still running.
-            let posted = DispatchTime.now().uptimeNanoseconds
-            let agreed = try StepAgreement(lossSum: ReductionTree.sum(losses), nonFinite: !finite,
-                                           stopRequested: StopRequest.isRequested, world: world, method: settings.reduce)
-            agreement = agreed
-            let gradients = model.gradients
-            exchange.begin(gradients, alongside: [("step agreement", agreed.pending)])
-            postSeconds = Double(DispatchTime.now().uptimeNanoseconds - posted) / 1e9
-            var complete = gradients.count
-            try gradLogits.withUnsafeBufferPointer { dy in
-                try model.backward(dy) { offset in
-                    accumulator.completeLast(gradients, range: offset..<complete)
-                    complete = offset
-                    try exchange.gradientsFinal(from: offset)
-                }
-            }
-            try exchange.finish()
-            accumulator.reset()
         }
-        let agreed = agreement!
+        let (agreed, exposedSeconds) = try lastBackwardWithExchange(lossSum: ReductionTree.sum(losses),
+                                                                    finite: finite)
         let meanLoss = agreed.lossSum / Double(world.size * settings.accumulate)
         var outcome = StepOutcome(meanLoss: meanLoss, applied: false, stopRequested: agreed.stopRequested,
-                                  exposedSeconds: postSeconds + exchange.exposedSeconds)
+                                  exposedSeconds: exposedSeconds)
         if agreed.nonFiniteRanks > 0 {
             try skipOrAbort(step: step, "\(agreed.nonFiniteRanks) rank(s) saw a non-finite loss")
             return outcome
@@ -246,6 +227,30 @@ public final class Trainer {
         optimizer.apply(gradients: UnsafeBufferPointer(gradients), to: model.parameters)
         outcome.applied = true
         return outcome
+    }
+
+    /// The last micro-batch's backward: its gradients complete this rank's subtree range
+    /// by range and go out in buckets while backward is still running, with the step's
+    /// agreement posted before it. Returns the agreement and the seconds spent in the
+    /// exchange on this thread.
+    private func lastBackwardWithExchange(lossSum: Double, finite: Bool) throws -> (StepAgreement, Double) {
+        let posted = DispatchTime.now().uptimeNanoseconds
+        let agreement = try StepAgreement(lossSum: lossSum, nonFinite: !finite, stopRequested: StopRequest.isRequested,
+                                          world: world, method: settings.reduce)
+        let gradients = model.gradients
+        exchange.begin(gradients, alongside: [("step agreement", agreement.pending)])
+        let postSeconds = Double(DispatchTime.now().uptimeNanoseconds - posted) / 1e9
+        var complete = gradients.count
+        try gradLogits.withUnsafeBufferPointer { dy in
+            try model.backward(dy) { offset in
+                accumulator.completeLast(gradients, range: offset..<complete)
+                complete = offset
+                try exchange.gradientsFinal(from: offset)
+            }
+        }
+        try exchange.finish()
+        accumulator.reset()
+        return (agreement, postSeconds + exchange.exposedSeconds)
     }
 
     /// The `global` scope's statistics summed over ranks (nil in: nil out), as a step of its own.

@@ -46,9 +46,10 @@ public struct TrainingSettings: Codable, Equatable {
     /// The limit is at least `StallWatchdog.stepTimeMultiple` median steps.
     public var stallTimeout = 300.0
 
-    /// Measured on this machine (see README, Training): the fastest of 0.125 ... 2 MiB
-    /// for the ENet at 2 and 4 ranks.
-    public static let defaultBucketSizeMB = 0.5
+    /// Measured on this machine (docs/exchange.md, "Bucket size"): of 0.125 to 64 MiB,
+    /// no size was faster at 2 ranks and the largest were at 4 oversubscribed ranks, so
+    /// the ENet's 1.83 MB gradient is one bucket; larger models get several.
+    public static let defaultBucketSizeMB = 2.0
     /// Bucket sizes accepted, MiB.
     public static let bucketSizeRange = 0.01...1024.0
 
