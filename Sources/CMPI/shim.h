@@ -18,3 +18,11 @@ static inline int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 static inline int cmpi_max_library_version_string(void) { return MPI_MAX_LIBRARY_VERSION_STRING; }
 static inline int cmpi_max_processor_name(void) { return MPI_MAX_PROCESSOR_NAME; }
 static inline int cmpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
+static inline MPI_Request cmpi_request_null(void) { return MPI_REQUEST_NULL; }
+static inline MPI_Status *cmpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+/// MPI_TAG_UB of `comm`: the largest tag a message may carry (at least 32767).
+static inline int cmpi_tag_upper_bound(MPI_Comm comm) {
+    int *value = 0, flag = 0;
+    MPI_Comm_get_attr(comm, MPI_TAG_UB, &value, &flag);
+    return flag && value ? *value : 32767;
+}

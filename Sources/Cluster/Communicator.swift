@@ -14,7 +14,7 @@ public final class Communicator {
     public let rank: Int
     /// The number of ranks in the job.
     public let size: Int
-    private let comm: MPI_Comm
+    let comm: MPI_Comm
 
     /// The world communicator, initialising MPI on first use.
     public static var world: Communicator { sharedWorld }
@@ -55,11 +55,20 @@ public final class Communicator {
     }
 
     // MARK: Collectives
+    //
+    // Every collective is posted non-blocking and polled under `watchdog`, so a rank
+    // that never joins ends the job with a report instead of hanging it.
+
+    /// Ends the job with a report when this rank waits too long for the others
+    /// (no limit until the program sets one).
+    public let watchdog = StallWatchdog()
 
     /// Sums `buffer` element-wise over all ranks, in place; every rank gets the result.
+    /// The order of the additions is MPI's (see `startSum` for an ordered sum).
     public func allreduceSum<T: MPIScalar>(_ buffer: UnsafeMutableBufferPointer<T>) throws {
-        try check("MPI_Allreduce", MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count),
-                                                 T.mpiDatatype, cmpi_sum(), comm))
+        try collective("MPI_Iallreduce") {
+            MPI_Iallreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), T.mpiDatatype, cmpi_sum(), comm, $0)
+        }
     }
 
     /// Sums `values` element-wise over all ranks, in place.
@@ -79,40 +88,21 @@ public final class Communicator {
         try values.withUnsafeMutableBufferPointer { try allreduceAverage($0) }
     }
 
-    /// Every rank's `send` (each the same count), concatenated in rank order on every rank.
-    public func allgather<T: MPIScalar>(_ send: UnsafeBufferPointer<T>, into receive: UnsafeMutableBufferPointer<T>) throws {
-        precondition(receive.count >= send.count * size, "allgather needs room for every rank's values")
-        try check("MPI_Allgather", MPI_Allgather(send.baseAddress, Int32(send.count), T.mpiDatatype,
-                                                 receive.baseAddress, Int32(send.count), T.mpiDatatype, comm))
-    }
-
-    /// Sums `buffer` over all ranks in place, adding in rank order ((r0 + r1) + r2) + ...
-    /// on every rank, so the result does not depend on MPI's reduction algorithm and
-    /// equals a sequential sum of the same values (e.g. accumulated micro-batches) bit for bit.
-    /// `scratch` must hold `buffer.count * size` values.
-    public func allreduceSumInRankOrder(_ buffer: UnsafeMutableBufferPointer<Float>,
-                                        scratch: UnsafeMutableBufferPointer<Float>) throws {
-        guard size > 1 else { return }
-        try allgather(UnsafeBufferPointer(buffer), into: scratch)
-        let n = buffer.count
-        for i in 0..<n { buffer[i] = scratch[i] }
-        for r in 1..<size {
-            let base = r * n
-            for i in 0..<n { buffer[i] += scratch[base + i] }
-        }
-    }
-
     /// The element-wise maximum over all ranks, in place.
     public func allreduceMax<T: MPIScalar>(_ values: inout [T]) throws {
         try values.withUnsafeMutableBufferPointer { buffer in
-            try check("MPI_Allreduce", MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count),
-                                                     T.mpiDatatype, cmpi_max(), comm))
+            try collective("MPI_Iallreduce") {
+                MPI_Iallreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), T.mpiDatatype, cmpi_max(),
+                               comm, $0)
+            }
         }
     }
 
     /// Sends `root`'s buffer to every rank, in place.
     public func broadcast<T: MPIScalar>(_ buffer: UnsafeMutableBufferPointer<T>, root: Int = 0) throws {
-        try check("MPI_Bcast", MPI_Bcast(buffer.baseAddress, Int32(buffer.count), T.mpiDatatype, Int32(root), comm))
+        try collective("MPI_Ibcast") {
+            MPI_Ibcast(buffer.baseAddress, Int32(buffer.count), T.mpiDatatype, Int32(root), comm, $0)
+        }
     }
 
     /// Sends `root`'s values to every rank, in place. Every rank must pass an array of the same count.
@@ -138,9 +128,10 @@ public final class Communicator {
         var result = [T](unsafeUninitializedCapacity: total) { _, count in count = total }
         try values.withUnsafeBufferPointer { send in
             try result.withUnsafeMutableBufferPointer { receive in
-                try check("MPI_Gather", MPI_Gather(send.baseAddress, Int32(send.count), T.mpiDatatype,
-                                                   receive.baseAddress, Int32(send.count), T.mpiDatatype,
-                                                   Int32(root), comm))
+                try collective("MPI_Igather") {
+                    MPI_Igather(send.baseAddress, Int32(send.count), T.mpiDatatype, receive.baseAddress,
+                                Int32(send.count), T.mpiDatatype, Int32(root), comm, $0)
+                }
             }
         }
         return result
@@ -167,13 +158,57 @@ public final class Communicator {
 
     /// Waits until every rank has reached the barrier.
     public func barrier() throws {
-        try check("MPI_Barrier", MPI_Barrier(comm))
+        try collective("MPI_Ibarrier") { MPI_Ibarrier(comm, $0) }
     }
+
+    /// Posts one non-blocking collective and polls it to completion under the watchdog.
+    /// (MPI does not say which ranks a collective still waits for.)
+    private func collective(_ function: String, _ post: (UnsafeMutablePointer<MPI_Request?>) -> Int32) throws {
+        var requests = RequestList()
+        try requests.post(function, post)
+        try watchdog.wait(in: function, awaitedRanks: { nil }) { try requests.test() }
+    }
+
+    // MARK: Point to point
+
+    /// Bytes this rank has posted to other ranks through `postSend`, and expects from them
+    /// through `postReceive` (the exchanges' traffic, counted by the program, not by MPI).
+    public private(set) var bytesSent = 0
+    public private(set) var bytesReceived = 0
+
+    /// Posts a non-blocking send of `buffer` to `peer`.
+    func postSend<T: MPIScalar>(_ buffer: UnsafeBufferPointer<T>, to peer: Int, tag: Int,
+                                into requests: inout RequestList) throws {
+        try requests.post("MPI_Isend") {
+            MPI_Isend(buffer.baseAddress, Int32(buffer.count), T.mpiDatatype, Int32(peer), Int32(tag), comm, $0)
+        }
+        bytesSent += buffer.count * MemoryLayout<T>.stride
+    }
+
+    /// Posts a non-blocking receive into `buffer` from `peer`.
+    func postReceive<T: MPIScalar>(_ buffer: UnsafeMutableBufferPointer<T>, from peer: Int, tag: Int,
+                                   into requests: inout RequestList) throws {
+        try requests.post("MPI_Irecv", awaiting: peer) {
+            MPI_Irecv(buffer.baseAddress, Int32(buffer.count), T.mpiDatatype, Int32(peer), Int32(tag), comm, $0)
+        }
+        bytesReceived += buffer.count * MemoryLayout<T>.stride
+    }
+
+    /// Posts a non-blocking `MPI_Iallreduce` (sum, in place) of `buffer`.
+    func postAllreduceSum<T: MPIScalar>(_ buffer: UnsafeMutableBufferPointer<T>, into requests: inout RequestList) throws {
+        try requests.post("MPI_Iallreduce") {
+            MPI_Iallreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), T.mpiDatatype, cmpi_sum(), comm, $0)
+        }
+    }
+
+    /// The largest message tag MPI accepts here (`MPI_TAG_UB`, at least 32767).
+    public var largestTag: Int { Int(cmpi_tag_upper_bound(comm)) }
 
     /// Ends the whole job: every rank exits with `code`. Never returns.
     public func abort(code: Int32 = 1) -> Never {
         MPI_Abort(comm, code)
-        exit(code)
+        // Not exit(): its atexit MPI_Finalize would wait for ranks that may be stuck.
+        _exit(code)
     }
 
     // MARK: Environment

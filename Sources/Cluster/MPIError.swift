@@ -10,7 +10,16 @@ public struct MPIError: Error, CustomStringConvertible {
     /// MPI's own text for the code.
     public let message: String
 
-    public var description: String { "\(function) failed: \(message) (MPI error \(code))" }
+    public var description: String {
+        code == 0 ? "\(function): \(message)" : "\(function) failed: \(message) (MPI error \(code))"
+    }
+
+    /// An error this program detects before calling MPI (`code` 0).
+    init(function: String, message: String) {
+        self.function = function
+        self.code = 0
+        self.message = message
+    }
 
     init(function: String, code: Int32) {
         self.function = function

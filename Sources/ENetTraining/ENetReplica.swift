@@ -31,8 +31,9 @@ public final class ENetReplica: TrainableModel {
                                    training: training)
     }
 
-    public func backward(_ gradLogits: UnsafeBufferPointer<Float>) throws {
-        try network.backward(gradLogits: gradLogits.baseAddress!)
+    public func backward(_ gradLogits: UnsafeBufferPointer<Float>,
+                         gradientsFinal: (_ offset: Int) throws -> Void) throws {
+        try network.backward(gradLogits: gradLogits.baseAddress!, gradientsFinal: gradientsFinal)
     }
 }
 

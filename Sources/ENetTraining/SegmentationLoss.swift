@@ -18,12 +18,19 @@ public final class SegmentationLoss: TrainingLoss {
         self.classes = classes
     }
 
+    public func crossRankStatistics(logits: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<UInt8>,
+                                    batch: Int, height: Int, width: Int) throws -> [Double]? {
+        guard gradientsAreShares, loss.kind.terms.contains(where: \.isDiceFamily) else { return nil }
+        return try loss.globalStatistics(logits: logits, labels: labels,
+                                         shape: LossShape(images: batch, classes: classes, height: height, width: width))
+    }
+
     public func evaluate(logits: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<UInt8>,
-                         batch: Int, height: Int, width: Int,
+                         batch: Int, height: Int, width: Int, summedStatistics: [Double]?,
                          gradient: UnsafeMutableBufferPointer<Float>) throws -> (value: Double, isFinite: Bool) {
         let result = try loss.evaluate(logits: logits, labels: labels,
                                        shape: LossShape(images: batch, classes: classes, height: height, width: width),
-                                       logitGradient: gradient)
+                                       logitGradient: gradient, summedStatistics: summedStatistics)
         return (result.value, result.isFinite)
     }
 }

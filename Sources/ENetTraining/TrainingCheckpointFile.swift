@@ -63,3 +63,30 @@ extension TrainingCheckpoint {
         return group.hasAttribute("store") ? try group.stringAttribute("store").first : nil
     }
 }
+
+/// A run's checkpoints (`OUT/last.h5`, `OUT/best.h5`) as the trainer's checkpoint
+/// destination: rank 0 writes, the other ranks do nothing.
+public struct CheckpointFiles: CheckpointWriting {
+    let directory: String
+    let model: ENet
+    let optimizer: Adam
+    let settingsJSON: String
+    let storeJSON: String
+    let isWriter: Bool
+
+    public init(directory: String, model: ENet, optimizer: Adam, settingsJSON: String, storeJSON: String,
+                isWriter: Bool) {
+        self.directory = directory
+        self.model = model
+        self.optimizer = optimizer
+        self.settingsJSON = settingsJSON
+        self.storeJSON = storeJSON
+        self.isWriter = isWriter
+    }
+
+    public func write(_ name: String, position: TrainingCheckpoint.Position) throws {
+        guard isWriter else { return }
+        try TrainingCheckpoint.write(directory + "/" + name, model: model, optimizer: optimizer, position: position,
+                                     settingsJSON: settingsJSON, storeJSON: storeJSON)
+    }
+}

@@ -50,11 +50,23 @@ public enum TrainingRun {
         } else if FileManager.default.fileExists(atPath: last) {
             throw TrainingError.invalidSetting("\(out) already holds a run (last.h5): pass --resume to continue it, or choose another --out")
         }
-        let trainer = try Trainer(settings: settings.loop, world: world, model: model, optimizer: optimizer,
-                                  loss: loss, source: StorePatchSource(reader, split: .train))
+        let settingsJSON = try json(settings), storeJSON = try json(store)
+        let trainer = try Trainer(
+            settings: settings.loop, world: world, model: model, optimizer: optimizer, loss: loss,
+            source: StorePatchSource(reader, split: .train),
+            validation: Validation(reader: reader, batch: settings.loop.batch, maxVolumes: settings.maxValidationVolumes,
+                                   world: world),
+            checkpoints: CheckpointFiles(directory: out, model: network, optimizer: optimizer, settingsJSON: settingsJSON,
+                                         storeJSON: storeJSON, isWriter: world.isRoot),
+            metrics: MetricsFile(path: metricsPath))
+        // From here on a rank that waits too long for the others ends the job with a report.
+        world.watchdog.timeout = settings.loop.stallTimeout > 0 ? settings.loop.stallTimeout : nil
+        defer {
+            world.watchdog.timeout = nil
+            world.watchdog.context = ""
+        }
         try trainer.broadcastParameters()
 
-        let settingsJSON = try json(settings), storeJSON = try json(store)
         if world.isRoot {
             try AtomicFile.createDirectories(out)
             let config = Config(settings: settings, store: store, programVersion: programVersion, worldSize: world.size,
@@ -65,14 +77,6 @@ public enum TrainingRun {
                   + "\(world.size) rank(s) x batch \(settings.loop.batch), \(trainer.stepsPerEpoch) steps/epoch"
                   + (settings.resume ? ", resuming at epoch \(start.epoch + 1)" : ""))
         }
-        let validation = Validation(reader: reader, batch: settings.loop.batch, maxVolumes: settings.maxValidationVolumes)
-        trainer.validate = { try validation.run(model: model, world: world) }
-        trainer.saveCheckpoint = { name, position in
-            guard world.isRoot else { return }
-            try TrainingCheckpoint.write(out + "/" + name, model: network, optimizer: optimizer, position: position,
-                                         settingsJSON: settingsJSON, storeJSON: storeJSON)
-        }
-        trainer.report = { metrics in try MetricsLog.append(metrics, to: metricsPath) }
         StopRequest.install()
         let result = try trainer.train(from: start)
         try world.barrier()
@@ -85,7 +89,7 @@ public enum TrainingRun {
     }
 
     /// The loss of `settings` on this store: Mime weights from the store's
-    /// training statistics unless given; the `global` scope reduces over `world`.
+    /// training statistics unless given; the `global` scope's normalizers count `world`'s ranks.
     static func makeLoss(_ settings: RunSettings, reader: PatchStoreReader, world: Communicator) throws -> SegmentationLoss {
         let (kind, scope) = (settings.loss, settings.diceScope)
         let k = reader.numClasses
@@ -109,11 +113,12 @@ public enum TrainingRun {
         // Mime is a sum over each image's pixels (O(1) per image with these weights, like a Dice),
         // divided by a count of images that does not depend on the content: the rank's batch,
         // then averaged over ranks; in the global scope every rank's gradient is a share of one
-        // loss over the global batch instead, and shares are summed.
+        // loss over the global batch instead, and shares are summed. The global scope's
+        // statistics are summed over ranks by the trainer (`TrainingLoss.crossRankStatistics`).
         let globalImages = Double(settings.loop.batch * world.size)
         let globalPixels = globalImages * Double(reader.patchSize[0] * reader.patchSize[1])
         let options = LossOptions(eps: settings.eps, excludeBackground: settings.excludeBackground, diceScope: scope,
-                                  reduceStatistics: { try world.allreduceSum(&$0) }, mimeWeights: weights,
+                                  mimeWeights: weights,
                                   mimeNormalizer: scope == .global ? globalImages : Double(settings.loop.batch),
                                   ceNormalizer: scope == .global ? globalPixels : nil)
         return SegmentationLoss(try Loss(kind, options: options), classes: k)

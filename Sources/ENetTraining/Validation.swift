@@ -9,21 +9,23 @@ import Training
 ///
 /// With whole slices this is the exact 3D Dice; with overlapping sub-patches
 /// overlaps are counted once per patch (`evaluate` rebuilds volumes exactly).
-public struct Validation {
+public struct Validation: EpochValidation {
     let reader: PatchStoreReader
     let split: Split
     let batch: Int
     let maxVolumes: Int
+    let world: Communicator
 
-    public init(reader: PatchStoreReader, split: Split = .val, batch: Int, maxVolumes: Int = 0) {
+    public init(reader: PatchStoreReader, split: Split = .val, batch: Int, maxVolumes: Int = 0, world: Communicator) {
         self.reader = reader
         self.split = split
         self.batch = batch
         self.maxVolumes = maxVolumes
+        self.world = world
     }
 
     /// Mean 3D Dice per class (background first); all ranks must call it.
-    public func run(model: TrainableModel, world: Communicator) throws -> [Double] {
+    public func validate(_ model: TrainableModel) throws -> [Double] {
         let k = reader.numClasses
         var volumes = try reader.volumes(split)
         if maxVolumes > 0 { volumes = Array(volumes.prefix(maxVolumes)) }
@@ -44,7 +46,7 @@ public struct Validation {
             }
             sums[k] += 1
         }
-        try world.allreduceSum(&sums)
+        try world.sum(&sums, method: .ordered, phase: "validation")
         let volumesSeen = max(sums[k], 1)
         return (0..<k).map { sums[$0] / volumesSeen }
     }

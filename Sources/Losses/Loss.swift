@@ -15,8 +15,8 @@ public final class Loss {
     private var doubleLogits: [Double] = []
     private var doubleGradient: [Double] = []
 
-    /// A loss of `kind`. Mime needs `options.mimeWeights`, `global` scope needs
-    /// `options.reduceStatistics` (checked here).
+    /// A loss of `kind`. Mime needs `options.mimeWeights` (checked here); the `global` scope
+    /// needs the statistics summed over ranks at each evaluation, or `options.reduceStatistics`.
     public init(_ kind: LossKind, options: LossOptions = LossOptions()) throws {
         self.kind = kind
         self.options = options
@@ -31,8 +31,26 @@ public final class Loss {
                 throw LossError.invalidOption("\(name) normalizer must be positive and finite, got \(normalizer)")
             }
         }
-        if options.diceScope == .global, kind.terms.contains(where: \.isDiceFamily), options.reduceStatistics == nil {
-            throw LossError.missingReduction
+    }
+
+    /// The per-class sums this batch contributes to a `global`-scope Dice-family term
+    /// (4·K values [Σ y·s, Σ y, Σ s, Σ s²]): the caller sums them over ranks and passes
+    /// the sums to `evaluate(...summedStatistics:)`, so the collective is a step of its
+    /// own rather than hidden inside the loss (the alternative is `options.reduceStatistics`).
+    public func globalStatistics(logits: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<UInt8>,
+                                 shape: LossShape) throws -> [Double] {
+        try validate(logits: logits, labels: labels, shape: shape, logitGradient: nil, probabilityGradientOut: nil)
+        resize(&doubleLogits, shape.logitCount)
+        resize(&probabilities, shape.logitCount)
+        doubleLogits.withUnsafeMutableBufferPointer { z in
+            for i in 0..<logits.count { z[i] = Double(logits[i]) }
+        }
+        return doubleLogits.withUnsafeBufferPointer { z in
+            probabilities.withUnsafeMutableBufferPointer { s in
+                Softmax.forward(logits: z, shape: shape, probabilities: s, logSumExp: nil)
+                return DiceStatistics.perImage(probabilities: UnsafeBufferPointer(s), labels: labels, shape: shape)
+                    .reduce(DiceStatistics(classes: shape.classes), +).values
+            }
         }
     }
 
@@ -43,13 +61,17 @@ public final class Loss {
     ///   - logitGradient: receives dL/dz (N·K·H·W); nil to compute the value only.
     ///   - probabilityGradient: receives dL/ds of the Dice-family and Mime terms (the
     ///     cross-entropy's gradient goes to the logits directly and is not included).
+    ///   - summedStatistics: in the `global` scope, the sum over ranks of every rank's
+    ///     `globalStatistics` (else `options.reduceStatistics` is called).
     /// - Returns: the value, per-term values and the non-finite counts (of the Float gradient,
     ///   after rounding).
-    /// - Throws: `LossError` on size mismatch, a label ≥ K, Mime weights for another K, or an
-    ///   error from the reduction closure.
+    /// - Throws: `LossError` on size mismatch, a label ≥ K, Mime weights for another K, a
+    ///   `global` scope with neither summed statistics nor a reduction, or an error from the
+    ///   reduction closure.
     public func evaluate(logits: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<UInt8>, shape: LossShape,
                          logitGradient: UnsafeMutableBufferPointer<Float>?,
-                         probabilityGradient: UnsafeMutableBufferPointer<Double>? = nil) throws -> LossResult {
+                         probabilityGradient: UnsafeMutableBufferPointer<Double>? = nil,
+                         summedStatistics: [Double]? = nil) throws -> LossResult {
         try validate(logits: logits, labels: labels, shape: shape, logitGradient: logitGradient,
                      probabilityGradientOut: probabilityGradient)
         // Everything below runs on Double: convert once rather than in every loop.
@@ -61,7 +83,7 @@ public final class Loss {
         var result = try doubleLogits.withUnsafeBufferPointer { z in
             try doubleGradient.withUnsafeMutableBufferPointer { gz in
                 try run(logits: z, labels: labels, shape: shape, logitGradient: logitGradient == nil ? nil : gz,
-                        probabilityGradientOut: probabilityGradient)
+                        probabilityGradientOut: probabilityGradient, summedStatistics: summedStatistics)
             }
         }
         if let out = logitGradient {
@@ -180,7 +202,8 @@ public final class Loss {
     /// The whole computation on Double logits (inputs already validated).
     private func run(logits: UnsafeBufferPointer<Double>, labels: UnsafeBufferPointer<UInt8>,
                      shape: LossShape, logitGradient: UnsafeMutableBufferPointer<Double>?,
-                     probabilityGradientOut: UnsafeMutableBufferPointer<Double>?) throws -> LossResult {
+                     probabilityGradientOut: UnsafeMutableBufferPointer<Double>?,
+                     summedStatistics: [Double]? = nil) throws -> LossResult {
         let terms = kind.terms
         let hasCE = terms.contains(.ce)
         let needsProbabilityGradient = (logitGradient != nil || probabilityGradientOut != nil)
@@ -205,7 +228,8 @@ public final class Loss {
                                                         labels: labels, shape: shape))
                         case .dice, .vnet, .gdl:
                             results.append(try diceFamily(term, probabilities: UnsafeBufferPointer(s), labels: labels,
-                                                          shape: shape, gradient: gOrNil))
+                                                          shape: shape, gradient: gOrNil,
+                                                          summedStatistics: summedStatistics))
                         case .mime:
                             results.append(mime(probabilities: UnsafeBufferPointer(s), labels: labels, shape: shape,
                                                 gradient: gOrNil))
@@ -264,7 +288,8 @@ public final class Loss {
 
     /// A Dice-family term in the configured scope; adds its dL/ds to `gradient`.
     private func diceFamily(_ term: LossTerm, probabilities s: UnsafeBufferPointer<Double>, labels: UnsafeBufferPointer<UInt8>,
-                            shape: LossShape, gradient g: UnsafeMutableBufferPointer<Double>?) throws -> LossTermResult {
+                            shape: LossShape, gradient g: UnsafeMutableBufferPointer<Double>?,
+                            summedStatistics: [Double]?) throws -> LossTermResult {
         let classes = summedClasses(shape)
         let perImage = DiceStatistics.perImage(probabilities: s, labels: labels, shape: shape)
         // Groups of images that form one ratio each, with the weight of that ratio in the loss.
@@ -277,9 +302,13 @@ public final class Loss {
         case .batch, .global:
             var total = perImage.reduce(DiceStatistics(classes: shape.classes), +)
             if options.diceScope == .global {
-                guard let reduce = options.reduceStatistics else { throw LossError.missingReduction }
                 let count = total.values.count
-                try reduce(&total.values)
+                if let summedStatistics {
+                    total.values = summedStatistics
+                } else {
+                    guard let reduce = options.reduceStatistics else { throw LossError.missingReduction }
+                    try reduce(&total.values)
+                }
                 if total.values.count != count {
                     throw LossError.reductionChangedLength(expected: count, actual: total.values.count)
                 }

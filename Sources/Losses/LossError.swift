@@ -15,9 +15,9 @@ public enum LossError: Error, CustomStringConvertible, Equatable {
     case classAbsentFromTraining(classIndex: Int, className: String)
     /// A class covering every voxel of the training split (its b_k would be infinite).
     case classCoversEverything(classIndex: Int, className: String)
-    /// The `global` scope needs the caller's reduction closure.
+    /// The `global` scope got neither the statistics summed over ranks nor a reduction closure.
     case missingReduction
-    /// The reduction closure changed the length of the statistics vector.
+    /// The summed statistics (or the reduction closure's result) have another length.
     case reductionChangedLength(expected: Int, actual: Int)
     /// An invalid option value.
     case invalidOption(String)
@@ -39,9 +39,9 @@ public enum LossError: Error, CustomStringConvertible, Equatable {
         case .classCoversEverything(let index, let name):
             return "losses: mime weights: class \(index) (\(name)) covers every voxel of the training split, so b_k = 1/0; set a and b explicitly (--mime-a, --mime-b)"
         case .missingReduction:
-            return "losses: dice scope 'global' needs a reduction closure that sums the statistics across ranks"
+            return "losses: dice scope 'global' needs the statistics summed across ranks (summedStatistics or a reduction closure)"
         case .reductionChangedLength(let expected, let actual):
-            return "losses: the reduction closure changed the statistics vector from \(expected) to \(actual) values"
+            return "losses: the statistics summed across ranks have \(actual) values, expected \(expected)"
         case .invalidOption(let problem):
             return "losses: \(problem)"
         }

@@ -13,7 +13,8 @@ public struct LossOptions {
     public var excludeBackground = false
     /// Over which pixels a Dice-family ratio is formed.
     public var diceScope: DiceScope = .patch
-    /// Sums the Dice statistics across ranks; required for `diceScope == .global`.
+    /// Sums the Dice statistics across ranks inside `evaluate`, for `diceScope == .global`
+    /// when the caller does not pass `summedStatistics` (see `Loss.globalStatistics`).
     /// It receives 4·K values [Σ y·s, Σ y, Σ s, Σ s²] (K each) of this rank's batch and must
     /// leave their sums over all ranks.
     public var reduceStatistics: StatisticsReduction? = nil

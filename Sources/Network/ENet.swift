@@ -132,14 +132,21 @@ public final class ENet {
     /// Backward from `gradLogits` (same shape as the logits) through the last
     /// forward: overwrites `store.gradients` and, if `computesInputGradient` was
     /// set before that forward, writes the input gradient into `gradInput`.
-    public func backward(gradLogits: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>? = nil) throws {
+    ///
+    /// `gradientsFinal(offset)` is called after each layer: `store.gradients[offset...]`
+    /// will not change any more in this pass (the head's parameters, at the end of the
+    /// buffer, are final first; the last call has offset 0). Data-parallel training
+    /// sends those gradients to the other ranks while backward goes on.
+    public func backward(gradLogits: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>? = nil,
+                         gradientsFinal: (_ offset: Int) throws -> Void = { _ in }) throws {
         guard backwardReady else {
             throw NetworkError.usage("ENet.backward needs a forward with retainActivations (the default in training)")
         }
         graph.allocateGradients()
         graph.context.threads = layerThreads
         logits.grad.update(from: gradLogits, count: logits.shape.count)
-        try graph.backward()
+        let finalFrom = try graph.gradientReadiness(store).finalFrom
+        try graph.backward { try gradientsFinal(finalFrom[$0]) }
         if let gradInput {
             guard computesInputGradient else {
                 throw NetworkError.usage("set computesInputGradient before forward to get the input gradient")

@@ -29,3 +29,16 @@ public enum MetricsLog {
         try AtomicFile.write(path, data: Data(kept.map { $0 + "\n" }.joined().utf8))
     }
 }
+
+/// A run's `metrics.jsonl` as the trainer's metrics destination.
+public struct MetricsFile: MetricsRecording {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public func record(_ metrics: EpochMetrics) throws {
+        try MetricsLog.append(metrics, to: path)
+    }
+}

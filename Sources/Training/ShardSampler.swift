@@ -1,14 +1,15 @@
 import Common
 
 /// Which training patches each rank reads, epoch by epoch, like PyTorch's
-/// `DistributedSampler`: one seeded global permutation per epoch, rank `r`
-/// takes every `R`-th item starting at `r`.
+/// `DistributedSampler`: one seeded global permutation per epoch, dealt out to the
+/// step's *workers*.
 ///
-/// With gradient accumulation over `A` micro-batches, a step consumes
-/// `A * worldSize` micro-batches: micro-batch `m` of rank `r` is *worker*
-/// `m * worldSize + r`, and worker `w` takes every `(A * worldSize)`-th item.
-/// So R ranks x 1 micro-batch and 1 rank x R micro-batches read the same
-/// patches in the same groups: rank r's batch is micro-batch r's.
+/// A step has `G = worldSize x accumulate` workers: micro-batch `m` of rank `r` is
+/// worker `r * accumulate + m`, and worker `w` takes every `G`-th item starting at
+/// `w`. So every split of the same G into ranks x micro-batches (8 x 1, 4 x 2, 2 x 4,
+/// 1 x 8) reads the same patches in the same groups, worker for worker, and a rank's
+/// workers are a contiguous block: the block that is one subtree of the step's
+/// gradient sum (`ReductionTree`).
 ///
 /// Every rank must run the same number of steps (a collective per step), so
 /// the tail of the permutation that does not fill a whole global batch is
@@ -67,12 +68,12 @@ public struct ShardSampler {
         let global = batch * workers
         return (0..<stepsPerEpoch).map { step in
             (0..<accumulate).map { micro in
-                let worker = micro * worldSize + rank
+                let worker = self.worker(micro: micro)
                 return (0..<batch).map { item in order[step * global + worker + item * workers] }
             }
         }
     }
 
     /// The worker id of this rank's micro-batch `micro` (seeds its dropout masks).
-    public func worker(micro: Int) -> Int { micro * worldSize + rank }
+    public func worker(micro: Int) -> Int { rank * accumulate + micro }
 }

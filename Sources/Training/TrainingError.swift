@@ -16,7 +16,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "SLURM_NTASKS is \(tasks) but the MPI world has \(worldSize) rank(s): the job was launched as "
                 + "\(tasks) separate copies; launch with `srun --mpi=pmix` (or mpirun inside the allocation)"
         case .replicasDiverged(let step):
-            return "parameters differ between ranks at step \(step): replicas diverged"
+            return "parameters or running statistics differ between ranks at step \(step): replicas diverged"
         case .nonFiniteLoss(let step, let detail):
             return "non-finite loss or gradient at step \(step) (\(detail)); use --nonfinite skip to skip such steps"
         }

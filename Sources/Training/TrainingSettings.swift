@@ -1,6 +1,9 @@
-/// How the loop runs: epochs, batches, seeds, and what a non-finite step does. A run's
-/// other settings (data, model, loss) belong to whoever builds the trainer; all of them
-/// are recorded together in `OUT/config.json`.
+import Cluster
+
+/// How the loop runs: epochs, batches, seeds, what a non-finite step does, and how
+/// gradients are exchanged. A run's other settings (data, model, loss) belong to whoever
+/// builds the trainer; all of them are recorded together in `OUT/config.json`. A
+/// config.json written before a setting existed reads with that setting's default.
 public struct TrainingSettings: Codable, Equatable {
     public var epochs = 10
     /// Patches per rank per micro-batch.
@@ -15,6 +18,22 @@ public struct TrainingSettings: Codable, Equatable {
     public var checksumEvery = 50
     /// Cap on steps per epoch (0: the whole split); for quick runs and tests.
     public var maxStepsPerEpoch = 0
+    /// How gradients are summed over ranks: in `ReductionTree` order (the same bits for
+    /// any rank count) or by `MPI_Allreduce`.
+    public var reduce = ReductionMethod.ordered
+    /// Size of a gradient bucket, MiB (as PyTorch DDP's `bucket_cap_mb`): buckets go out
+    /// during backward as soon as their gradients are final.
+    public var bucketSizeMB = TrainingSettings.defaultBucketSizeMB
+    /// Seconds a rank may wait for the others in one phase before the job ends (0: never).
+    /// The limit is at least `StallWatchdog.stepTimeMultiple` median steps.
+    public var stallTimeout = 300.0
+
+    /// Measured on this machine (docs/exchange.md, "Bucket size"): of 0.125 to 64 MiB,
+    /// no size was faster at 2 ranks and the largest were at 4 oversubscribed ranks, so
+    /// the ENet's 1.83 MB gradient is one bucket; larger models get several.
+    public static let defaultBucketSizeMB = 2.0
+    /// Bucket sizes accepted, MiB.
+    public static let bucketSizeRange = 0.01...1024.0
 
     public init() {}
 
@@ -24,6 +43,33 @@ public struct TrainingSettings: Codable, Equatable {
         guard epochs >= 1 else { throw fail("--epochs must be at least 1, got \(epochs)") }
         guard batch >= 1 else { throw fail("--batch must be at least 1, got \(batch)") }
         guard accumulate >= 1 else { throw fail("--accumulate must be at least 1, got \(accumulate)") }
+        guard Self.bucketSizeRange.contains(bucketSizeMB) else {
+            throw fail("--bucket-size must be between \(Self.bucketSizeRange.lowerBound) and "
+                       + "\(Self.bucketSizeRange.upperBound) MiB, got \(bucketSizeMB)")
+        }
+        guard stallTimeout >= 0, stallTimeout.isFinite else {
+            throw fail("--stall-timeout must be a number of seconds >= 0 (0: no limit), got \(stallTimeout)")
+        }
+    }
+
+    /// Gradient values per bucket.
+    public var bucketFloats: Int { max(1, Int(bucketSizeMB * 1_048_576) / MemoryLayout<Float>.stride) }
+
+    private enum CodingKeys: String, CodingKey {
+        case epochs, batch, accumulate, seed, nonfinite, checksumEvery, maxStepsPerEpoch, reduce, bucketSizeMB
+        case stallTimeout
+    }
+
+    /// Reads every key that is present; a missing key keeps its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            value = try c.decodeIfPresent(T.self, forKey: key) ?? value
+        }
+        try read(.epochs, &epochs); try read(.batch, &batch); try read(.accumulate, &accumulate)
+        try read(.seed, &seed); try read(.nonfinite, &nonfinite); try read(.checksumEvery, &checksumEvery)
+        try read(.maxStepsPerEpoch, &maxStepsPerEpoch); try read(.reduce, &reduce)
+        try read(.bucketSizeMB, &bucketSizeMB); try read(.stallTimeout, &stallTimeout)
     }
 }
 

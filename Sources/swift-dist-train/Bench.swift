@@ -6,8 +6,8 @@ import Tensors
 /// `bench`: microbenchmarks of the compute kernels (build with `-c release`).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Microbenchmarks of the compute kernels (use a release build).",
-        subcommands: [BenchModel.self, Conv.self, BenchIO.self])
+        abstract: "Microbenchmarks of the compute kernels, store reads and the gradient sum (use a release build).",
+        subcommands: [BenchModel.self, Conv.self, BenchIO.self, BenchAllreduce.self])
 
     /// `bench conv`: forward + backward of every distinct ENet convolution.
     struct Conv: ParsableCommand {

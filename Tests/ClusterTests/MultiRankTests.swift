@@ -21,6 +21,16 @@ final class MultiRankTests: XCTestCase {
         XCTAssertEqual(result.stdout.split(separator: "\n"), ["ok allreduce size=1", "ok broadcast", "ok gather"])
     }
 
+    /// Every sum algorithm against a plain tree sum, for 1 to 8 ranks (powers of two and
+    /// not, more ranks than values): the ordered ones bit for bit, MPI's within rounding.
+    func testSumsMatchTheReferenceTreeOnOneToEightRanks() throws {
+        for ranks in 1...8 {
+            let result = try mpirun(ranks, "mpi-check", ["sums"], timeout: 60)
+            XCTAssertEqual(result.status, 0, "\(ranks) ranks: \(result.stderr)")
+            XCTAssertEqual(result.stdout.split(separator: "\n"), ["ok sums size=\(ranks)"])
+        }
+    }
+
     /// A rank that throws while the others wait in a collective must end the whole job, quickly.
     func testFailingRankAbortsTheJob() throws {
         for (ranks, failing) in [(2, 1), (4, 0), (4, 3)] {

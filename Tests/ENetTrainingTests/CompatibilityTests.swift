@@ -26,8 +26,17 @@ final class CompatibilityTests: XCTestCase {
             let config = try JSONDecoder().decode(TrainingRun.Config.self, from: data)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let again = try JSONSerialization.jsonObject(with: try encoder.encode(config.settings)) as? NSDictionary
-            XCTAssertEqual(again, try settingsObject(data), "\(name): settings written back differ")
+            let again = try XCTUnwrap(try JSONSerialization.jsonObject(with: try encoder.encode(config.settings))
+                                      as? [String: Any])
+            let old = try settingsObject(data)
+            // Every key of 0.1.0 is written back with its value; settings added since read as their defaults.
+            let oldKeys = Set(old.allKeys.compactMap { $0 as? String })
+            XCTAssertEqual(NSDictionary(dictionary: again.filter { oldKeys.contains($0.key) }), old,
+                           "\(name): settings written back differ")
+            XCTAssertEqual(Set(again.keys).subtracting(oldKeys), ["reduce", "bucketSizeMB", "stallTimeout"])
+            XCTAssertEqual(config.settings.loop.reduce, .ordered)
+            XCTAssertEqual(config.settings.loop.bucketSizeMB, TrainingSettings.defaultBucketSizeMB)
+            XCTAssertEqual(config.settings.loop.stallTimeout, TrainingSettings().stallTimeout)
             XCTAssertEqual(config.store.checksum, "7f36f80d87f46fae")
             XCTAssertEqual(config.store.patchSize, [32, 32])
             XCTAssertEqual(config.worldSize, 1)

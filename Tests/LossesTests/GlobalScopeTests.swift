@@ -39,13 +39,56 @@ final class GlobalScopeTests: XCTestCase {
         }
     }
 
+    /// The trainer's two steps (statistics, its own sum over ranks, then the loss from the
+    /// sums) give the same bits as the reduction closure inside the loss.
+    func testSummedStatisticsGiveTheClosureResult() throws {
+        let whole = Batch.random(shape, seed: 43, absent: [(0, 1)])
+        let halves = [whole.images(0..<2), whole.images(2..<4)].map { half in
+            (half, half.logits.map(Float.init))
+        }
+        for kind in [LossKind.dice, .vnet, .gdl, .diceCE] {
+            let plain = try Loss(kind, options: LossOptions(diceScope: .global))
+            let local = try halves.map { half, logits in
+                try logits.withUnsafeBufferPointer { z in
+                    try half.labels.withUnsafeBufferPointer { try plain.globalStatistics(logits: z, labels: $0, shape: half.shape) }
+                }
+            }
+            XCTAssertEqual(local[0], try statistics(kind, Batch(shape: halves[0].0.shape,
+                                                                logits: halves[0].1.map(Double.init),
+                                                                labels: halves[0].0.labels)))
+            let summed = zip(local[0], local[1]).map(+)
+            for (rank, (half, logits)) in halves.enumerated() {
+                let other = local[1 - rank]
+                let closure = try Loss(kind, options: LossOptions(diceScope: .global, reduceStatistics: { mine in
+                    for i in mine.indices { mine[i] += other[i] }
+                }))
+                var a = [Float](repeating: 0, count: half.shape.logitCount), b = a
+                let (ra, rb) = try logits.withUnsafeBufferPointer { z in
+                    try half.labels.withUnsafeBufferPointer { y in
+                        (try a.withUnsafeMutableBufferPointer {
+                            try plain.evaluate(logits: z, labels: y, shape: half.shape, logitGradient: $0,
+                                               summedStatistics: rank == 0 ? summed : zip(local[1], local[0]).map(+))
+                        },
+                         try b.withUnsafeMutableBufferPointer {
+                            try closure.evaluate(logits: z, labels: y, shape: half.shape, logitGradient: $0)
+                        })
+                    }
+                }
+                XCTAssertEqual(ra, rb, "\(kind) rank \(rank)")
+                XCTAssertEqual(a, b, "\(kind) rank \(rank)")
+            }
+        }
+    }
+
     func testGlobalNeedsAReductionThatKeepsTheLength() throws {
-        XCTAssertThrowsError(try Loss(.dice, options: LossOptions(diceScope: .global))) {
+        let batch = Batch.random(shape, seed: 42)
+        let unreduced = try Loss(.dice, options: LossOptions(diceScope: .global))
+        XCTAssertThrowsError(try unreduced.value(logits: batch.logits, labels: batch.labels, shape: shape)) {
             XCTAssertEqual($0 as? LossError, .missingReduction)
         }
         // CE and Mime need no reduction in any scope.
-        XCTAssertNoThrow(try Loss(.ce, options: LossOptions(diceScope: .global)))
-        let batch = Batch.random(shape, seed: 42)
+        XCTAssertNoThrow(try Loss(.ce, options: LossOptions(diceScope: .global)).value(
+            logits: batch.logits, labels: batch.labels, shape: shape))
         let loss = try Loss(.dice, options: LossOptions(diceScope: .global, reduceStatistics: { $0.append(1) }))
         XCTAssertThrowsError(try loss.value(logits: batch.logits, labels: batch.labels, shape: shape)) {
             XCTAssertEqual($0 as? LossError, .reductionChangedLength(expected: 12, actual: 13))

@@ -29,17 +29,27 @@ final class ShardSamplerTests: XCTestCase {
                                              order[21], order[25], order[29], order[33], order[37]])
     }
 
-    /// R ranks x batch b and 1 rank x R micro-batches x batch b read the same groups.
-    func testAccumulationMatchesRanks() throws {
-        for world in [2, 4] {
-            let single = try ShardSampler(count: 77, rank: 0, worldSize: 1, batch: 3, accumulate: world, seed: 5)
-            let micro = single.batches(epoch: 1)
-            for rank in 0..<world {
-                let sampler = try ShardSampler(count: 77, rank: rank, worldSize: world, batch: 3, seed: 5)
-                let steps = sampler.batches(epoch: 1)
-                XCTAssertEqual(steps.count, micro.count)
-                for s in steps.indices { XCTAssertEqual(steps[s][0], micro[s][rank]) }
-                XCTAssertEqual(sampler.worker(micro: 0), single.worker(micro: rank))
+    /// Every split of the same workers into ranks x micro-batches reads the same groups:
+    /// worker r * A + m is micro-batch m of rank r, whatever the split.
+    func testEverySplitReadsTheSameGroupsPerWorker() throws {
+        for workers in [2, 4, 6, 8] {
+            let single = try ShardSampler(count: 77, rank: 0, worldSize: 1, batch: 3, accumulate: workers, seed: 5)
+            let reference = single.batches(epoch: 1)
+            for ranks in 1...workers where workers % ranks == 0 {
+                let micro = workers / ranks
+                for rank in 0..<ranks {
+                    let sampler = try ShardSampler(count: 77, rank: rank, worldSize: ranks, batch: 3, accumulate: micro,
+                                                   seed: 5)
+                    let steps = sampler.batches(epoch: 1)
+                    XCTAssertEqual(steps.count, reference.count)
+                    for s in steps.indices {
+                        for m in 0..<micro {
+                            let w = sampler.worker(micro: m)
+                            XCTAssertEqual(w, rank * micro + m)
+                            XCTAssertEqual(steps[s][m], reference[s][w], "\(ranks) x \(micro): rank \(rank) micro \(m)")
+                        }
+                    }
+                }
             }
         }
     }

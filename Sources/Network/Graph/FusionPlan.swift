@@ -44,6 +44,12 @@ struct FusionPlan: CustomStringConvertible {
     /// The layers a pass runs, in order.
     var layers: [Layer] { steps.map(\.layer) }
 
+    /// Per step, the parameters whose gradients its backward writes: a layer as built
+    /// writes its own, a fused or frozen layer those of the layers it replaces.
+    var parameterGradients: [[NamedTensor]] {
+        steps.map { $0.replaces.isEmpty ? $0.layer.parameterGradients : $0.replaces.flatMap(\.parameterGradients) }
+    }
+
     init(steps: [Step]) {
         self.steps = steps
     }

@@ -25,6 +25,8 @@ final class Graph {
         /// Value memory, keyed by whether it keeps what backward reads.
         var values: [Bool: ValuePlan] = [:]
         var gradients: GradientPlan?
+        /// When each part of the flat gradient buffer is final in this plan's backward.
+        var readiness: GradientReadiness?
 
         init(_ plan: FusionPlan) { self.plan = plan }
     }
@@ -129,11 +131,21 @@ final class Graph {
         current.gradients = GradientPlan(graph: self, layers: current.plan.layers)
     }
 
+    /// When the gradients of `store` are final during the backward of the last prepared plan.
+    func gradientReadiness(_ store: ParameterStore) throws -> GradientReadiness {
+        guard let current else { throw NetworkError.usage("backward before prepare") }
+        if let readiness = current.readiness { return readiness }
+        let readiness = GradientReadiness(writers: current.plan.parameterGradients, store: store)
+        current.readiness = readiness
+        return readiness
+    }
+
     /// Floats of gradient memory in use (0 before the first backward).
     var gradientFloats: Int { current?.gradients?.totalFloats ?? 0 }
 
-    /// Backward from `output.grad` (which the caller has filled after `allocateGradients()`).
-    func backward() throws {
+    /// Backward from `output.grad` (which the caller has filled after `allocateGradients()`);
+    /// `afterLayer(j)` runs after the plan's layer j (layers go in reverse order).
+    func backward(afterLayer: (Int) throws -> Void = { _ in }) throws {
         guard let current, let plan = current.gradients else {
             throw NetworkError.usage("backward before allocateGradients")
         }
@@ -141,6 +153,7 @@ final class Graph {
         for j in stride(from: layers.count - 1, through: 0, by: -1) {
             for node in plan.births[j] { node.zeroGradient() }
             try layers[j].backward(context)
+            try afterLayer(j)
         }
     }
 }

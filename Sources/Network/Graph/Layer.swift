@@ -13,6 +13,9 @@ protocol Layer: AnyObject {
     /// Whether backward overwrites (rather than adds into) `node`'s gradient, so it
     /// need not be zeroed first.
     func overwritesGradient(of node: Node) -> Bool
+    /// The parameters whose gradients this layer's backward writes (a fused layer writes
+    /// those of the layers it stands in for: `FusionPlan.parameterGradients`).
+    var parameterGradients: [NamedTensor] { get }
     /// The output shape for the inputs' current shapes.
     func outputShape() throws -> TensorShape
     /// Called once per input shape, after shape inference: create kernels, size scratch space.
@@ -23,5 +26,6 @@ protocol Layer: AnyObject {
 
 extension Layer {
     func overwritesGradient(of node: Node) -> Bool { false }
+    var parameterGradients: [NamedTensor] { [] }
     func prepare(_ context: PassContext) throws {}
 }

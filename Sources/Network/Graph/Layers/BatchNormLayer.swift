@@ -22,6 +22,7 @@ final class BatchNormLayer: Layer {
     }
 
     var backwardReadsInputs: Bool { true }
+    var parameterGradients: [NamedTensor] { [weight, bias] }
     var inputs: [Node] { [input] }
     func outputShape() throws -> TensorShape { input.shape }
 

@@ -13,6 +13,7 @@ final class ConvLayer: Layer {
     private(set) var conv: Conv2DKernel?
     /// The kernel writes the input gradient directly when this layer is the input's only reader.
     func overwritesGradient(of node: Node) -> Bool { node === input && input.consumers == 1 }
+    var parameterGradients: [NamedTensor] { [weight] + (bias.map { [$0] } ?? []) }
 
     init(name: String, input: Node, output: Node, store: ParameterStore, outChannels: Int, kernel: (Int, Int),
          stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), bias: Bool, backend: ConvBackend,

@@ -16,6 +16,7 @@ final class PReLULayer: Layer {
     }
 
     var backwardReadsInputs: Bool { true }
+    var parameterGradients: [NamedTensor] { [slope] }
     var inputs: [Node] { [input] }
     func outputShape() throws -> TensorShape { input.shape }
 
