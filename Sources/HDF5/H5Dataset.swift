@@ -1,4 +1,5 @@
 import CHDF5
+import Common
 
 /// An open dataset: its shape, whole reads and writes, and hyperslabs.
 public final class H5Dataset: H5Object {
@@ -15,14 +16,26 @@ public final class H5Dataset: H5Object {
         self.handle = H5Handle(id, closer: H5Dclose)
     }
 
-    /// The current dimensions.
+    /// The current dimensions (a dimension beyond `Int.max` reads as `Int.max`; empty when unreadable).
     public var shape: [Int] {
         let space = H5Dget_space(handle.id)
+        guard space >= 0 else { return [] }
         defer { H5Sclose(space) }
         let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard rank >= 0 else { return [] }
         var dims = [hsize_t](repeating: 0, count: rank)
         H5Sget_simple_extent_dims(space, &dims, nil)
-        return dims.map { Int($0) }
+        return dims.map { Int(exactly: $0) ?? .max }
+    }
+
+    /// The number of elements, checked to be at most `limit` (so that reading them cannot
+    /// exhaust memory or overflow the arithmetic), else an error naming the dataset.
+    public func elementCount(atMost limit: Int) throws -> Int {
+        let dims = shape
+        guard let count = Limits.product(dims), count <= limit else {
+            throw ProgramError(.tooLarge, path: file.path, "dataset '\(name)' has shape \(dims): more than \(limit) elements")
+        }
+        return count
     }
 
     /// The chunk shape, or nil for a contiguous dataset.
@@ -39,7 +52,7 @@ public final class H5Dataset: H5Object {
     public var filters: [String] {
         let plist = H5Dget_create_plist(handle.id)
         defer { H5Pclose(plist) }
-        return (0..<H5Pget_nfilters(plist)).map { i -> String in
+        return (0..<max(0, H5Pget_nfilters(plist))).map { i -> String in
             var flags: UInt32 = 0, count = 0, config: UInt32 = 0
             var values = [UInt32](repeating: 0, count: 8)
             var name = [CChar](repeating: 0, count: 64)
@@ -68,9 +81,9 @@ public final class H5Dataset: H5Object {
 
     /// Writes the whole dataset from `values` (count must equal the element count).
     public func write<T: H5Scalar>(_ values: [T]) throws {
-        let count = shape.reduce(1, *)
+        let count = try elementCount(atMost: .max)
         guard values.count == count else {
-            throw H5Error(path: file.path, "'\(name)': writing \(values.count) values into \(count) elements")
+            throw ProgramError(.badInput, path: file.path, "'\(name)': writing \(values.count) values into \(count) elements")
         }
         try values.withUnsafeBufferPointer { try write($0) }
     }
@@ -78,16 +91,21 @@ public final class H5Dataset: H5Object {
     /// Writes the whole dataset from a buffer.
     public func write<T: H5Scalar>(_ values: UnsafeBufferPointer<T>) throws {
         guard H5Dwrite(handle.id, T.h5Type, ch5_s_all(), ch5_s_all(), ch5_p_default(), values.baseAddress) >= 0 else {
-            throw H5Error(path: file.path, "cannot write dataset '\(name)'")
+            throw H5Library.failure("cannot write dataset '\(name)'", path: file.path, kind: .writeFailed)
         }
     }
 
+    /// The most elements a whole-dataset read takes (2^28, 1 GiB of floats): a larger shape in
+    /// a file is an error, not an allocation. Callers that know the expected size check it first;
+    /// large datasets (a store's images) are read by blocks.
+    public static let readLimit = 1 << 28
+
     /// Reads the whole dataset, converted to `T`.
     public func read<T: H5Scalar>(as type: T.Type = T.self) throws -> [T] {
-        let count = shape.reduce(1, *)
+        let count = try elementCount(atMost: Self.readLimit)
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            guard H5Dread(handle.id, T.h5Type, ch5_s_all(), ch5_s_all(), ch5_p_default(), buffer.baseAddress) >= 0 else {
-                throw H5Error(path: file.path, "cannot read dataset '\(name)' as \(T.self)")
+            guard count == 0 || H5Dread(handle.id, T.h5Type, ch5_s_all(), ch5_s_all(), ch5_p_default(), buffer.baseAddress) >= 0 else {
+                throw H5Library.failure("cannot read dataset '\(name)' as \(T.self)", path: file.path)
             }
             initialized = count
         }
@@ -102,7 +120,9 @@ public final class H5Dataset: H5Object {
 
     /// Reads the block starting at `start` with extent `count`.
     public func read<T: H5Scalar>(start: [Int], count: [Int], as type: T.Type = T.self) throws -> [T] {
-        let n = count.reduce(1, *)
+        guard let n = Limits.product(count), n <= Self.readLimit else {
+            throw ProgramError(.tooLarge, path: file.path, "'\(name)': block \(count) is too large to read")
+        }
         return try [T](unsafeUninitializedCapacity: n) { buffer, initialized in
             try read(start: start, count: count, into: buffer)
             initialized = n
@@ -125,19 +145,22 @@ public final class H5Dataset: H5Object {
                                _ transfer: (hid_t, hid_t) -> herr_t) throws {
         let dims = shape
         guard start.count == dims.count, count.count == dims.count,
-              zip(zip(start, count), dims).allSatisfy({ $0.0 >= 0 && $0.1 >= 0 && $0.0 + $0.1 <= $1 }) else {
-            throw H5Error(path: file.path, "'\(name)': block \(start) + \(count) is outside shape \(dims)")
+              zip(zip(start, count), dims).allSatisfy({ $0.0 >= 0 && $0.1 >= 0 && $0.0 <= $1 && $0.1 <= $1 - $0.0 }) else {
+            throw ProgramError(.badInput, path: file.path, "'\(name)': block \(start) + \(count) is outside shape \(dims)")
         }
-        guard count.reduce(1, *) == elements else {
-            throw H5Error(path: file.path, "'\(name)': block of \(count.reduce(1, *)) elements, buffer of \(elements)")
+        guard Limits.product(count) == elements else {
+            throw ProgramError(.badInput, path: file.path, "'\(name)': block of \(count) elements, buffer of \(elements)")
         }
+        if elements == 0 { return }
         let fileSpace = H5Dget_space(handle.id)
+        guard fileSpace >= 0 else { throw H5Library.failure("cannot read the shape of '\(name)'", path: file.path) }
         defer { H5Sclose(fileSpace) }
-        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start.map { hsize_t($0) }, nil, count.map { hsize_t($0) }, nil)
         let memory = H5Screate_simple(Int32(count.count), count.map { hsize_t($0) }, nil)
         defer { H5Sclose(memory) }
-        guard transfer(memory, fileSpace) >= 0 else {
-            throw H5Error(path: file.path, "cannot transfer block \(start) + \(count) of '\(name)'")
+        guard memory >= 0,
+              H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start.map { hsize_t($0) }, nil, count.map { hsize_t($0) }, nil) >= 0,
+              transfer(memory, fileSpace) >= 0 else {
+            throw H5Library.failure("cannot transfer block \(start) + \(count) of '\(name)'", path: file.path)
         }
     }
 }

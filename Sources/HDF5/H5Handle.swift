@@ -6,17 +6,26 @@ import Glibc
 /// Owns one HDF5 identifier and closes it exactly once: on `close()` or when
 /// the last reference goes away, whichever comes first.
 final class H5Handle {
-    private(set) var id: hid_t
+    private var stored: hid_t
     private let closer: (hid_t) -> herr_t
 
     init(_ id: hid_t, closer: @escaping (hid_t) -> herr_t) {
-        self.id = id
+        self.stored = id
         self.closer = closer
     }
 
-    func close() {
-        if id >= 0 { _ = closer(id) }
-        id = -1
+    /// The identifier, for a call into HDF5 on the calling thread (whose own error printing
+    /// is silenced first: every call goes through here).
+    var id: hid_t {
+        ch5_silence_errors()
+        return stored
+    }
+
+    /// Closes the identifier; returns whether HDF5 reported success.
+    @discardableResult
+    func close() -> Bool {
+        defer { stored = -1 }
+        return stored < 0 || closer(stored) >= 0
     }
 
     deinit { close() }
