@@ -65,7 +65,7 @@ public enum Experiment {
         switch dataset {
         case "acdc": return .acdc
         case "wmh": return .wmh
-        default: throw ResultsError(dataset, "unknown dataset: use acdc or wmh")
+        default: throw ProgramError.invalidValue("--dataset '\(dataset)' is unknown: use acdc or wmh")
         }
     }
 
@@ -75,14 +75,17 @@ public enum Experiment {
         let started = Date()
         var settings = settings
         let recipe = try recipe(settings.dataset)
-        guard !settings.losses.isEmpty else { throw ResultsError(settings.out, "no loss to compare") }
+        guard !settings.losses.isEmpty else { throw ProgramError.invalidValue("no loss to compare") }
+        // Every value is checked before anything is built or trained.
+        try Check.outputDirectory(settings.out)
+        for loss in settings.losses { try trainingSettings(loss, settings: settings, store: settings.store ?? "built-in").validate() }
         let store: String
         var trainingWorldSize = world.size
         if settings.skipTraining {
             let config = try existingRuns(settings)
             store = settings.store ?? config.store.path
             guard try FileChecksum.fnv1a64(store) == config.store.checksum else {
-                throw ResultsError(store, "is not the store the runs in \(settings.out) were trained on (checksum differs)")
+                throw ProgramError(.badInput, path: store, "is not the store the runs in \(settings.out) were trained on (checksum differs)")
             }
             settings.epochs = config.settings.epochs
             settings.batch = config.settings.batch
@@ -94,31 +97,23 @@ public enum Experiment {
         } else {
             // Refuse before any training whatever would fail later: an earlier run's outputs, no test split.
             for loss in settings.losses where FileManager.default.fileExists(atPath: "\(settings.out)/\(loss)/last.h5") {
-                throw ResultsError(settings.out, "already holds a \(loss) run (\(loss)/last.h5): choose another --out, "
+                throw ProgramError(.busy, path: settings.out, "already holds a \(loss) run (\(loss)/last.h5): choose another --out, "
                                    + "or --skip-training to evaluate it")
             }
             store = try settings.store ?? BuiltInDataset.store(recipe, world: world, programVersion: programVersion)
         }
         let reader = try PatchStoreReader(path: store)
         guard try !reader.volumes(.test).isEmpty else {
-            throw ResultsError(store, "the test split has no volumes: nothing to evaluate the losses on")
+            throw ProgramError(.badInput, path: store, "the test split has no volumes: nothing to evaluate the losses on")
         }
         var runs: [LossRun] = []
         for loss in settings.losses {
-            var training = TrainingSettings(store: store, out: "\(settings.out)/\(loss)")
-            training.loss = loss
-            training.epochs = settings.epochs
-            training.batch = settings.batch
-            training.learningRate = settings.learningRate
-            training.seed = settings.seed
-            training.threads = settings.threads
-            training.maxStepsPerEpoch = settings.maxStepsPerEpoch
-            training.maxValidationVolumes = settings.maxValidationVolumes
+            let training = trainingSettings(loss, settings: settings, store: store)
             let trainStart = Date()
             if !settings.skipTraining {
                 let outcome = try TrainingRun.run(training, world: world, programVersion: programVersion)
                 guard !outcome.stopped else {
-                    throw ResultsError(training.out, "stopped by a signal while training \(loss); the experiment is incomplete")
+                    throw ProgramError(.failed, path: training.out, "stopped by a signal while training \(loss); the experiment is incomplete")
                 }
             }
             let trainSeconds = Date().timeIntervalSince(trainStart)
@@ -149,6 +144,20 @@ public enum Experiment {
         return path
     }
 
+    /// The `train` settings of `loss` in this experiment.
+    static func trainingSettings(_ loss: String, settings: Settings, store: String) -> TrainingSettings {
+        var training = TrainingSettings(store: store, out: "\(settings.out)/\(loss)")
+        training.loss = loss
+        training.epochs = settings.epochs
+        training.batch = settings.batch
+        training.learningRate = settings.learningRate
+        training.seed = settings.seed
+        training.threads = settings.threads
+        training.maxStepsPerEpoch = settings.maxStepsPerEpoch
+        training.maxValidationVolumes = settings.maxValidationVolumes
+        return training
+    }
+
     /// The configuration shared by the runs already in `out/<loss>`: each must have a
     /// config.json, metrics.jsonl and last.h5, and all the same store, schedule and world size.
     static func existingRuns(_ settings: Settings) throws -> TrainingRun.Config {
@@ -156,16 +165,16 @@ public enum Experiment {
         for loss in settings.losses {
             let dir = "\(settings.out)/\(loss)"
             for file in ["config.json", "metrics.jsonl", "last.h5"] where !FileManager.default.fileExists(atPath: "\(dir)/\(file)") {
-                throw ResultsError("\(dir)/\(file)", "missing: --skip-training needs a finished \(loss) run in \(dir)")
+                throw ProgramError(.missingFile, path: "\(dir)/\(file)", "missing: --skip-training needs a finished \(loss) run in \(dir)")
             }
             do {
                 configs.append(try JSONDecoder().decode(TrainingRun.Config.self,
                                                         from: Data(contentsOf: URL(fileURLWithPath: "\(dir)/config.json"))))
             } catch {
-                throw ResultsError("\(dir)/config.json", "not a training run's config: \(error)")
+                throw ProgramError(.badInput, path: "\(dir)/config.json", "not a training run's config: \(error)")
             }
             guard configs.last!.settings.loss == loss else {
-                throw ResultsError("\(dir)/config.json", "is a \(configs.last!.settings.loss) run, expected \(loss)")
+                throw ProgramError(.badInput, path: "\(dir)/config.json", "is a \(configs.last!.settings.loss) run, expected \(loss)")
             }
         }
         let first = configs[0]
@@ -175,7 +184,7 @@ public enum Experiment {
                     "\(s.seed)", "\(s.maxStepsPerEpoch)"]
         }
         for (loss, config) in zip(settings.losses, configs) where schedule(config) != schedule(first) {
-            throw ResultsError("\(settings.out)/\(loss)/config.json",
+            throw ProgramError(.badInput, path: "\(settings.out)/\(loss)/config.json",
                                "store, world size or schedule differ from the \(settings.losses[0]) run's: the losses are not comparable")
         }
         return first

@@ -120,8 +120,10 @@ public final class Trainer {
         let h = source.height, w = source.width
         var gradLogits = [Float](repeating: 0, count: settings.batch * model.classes * h * w)
         var stopped = false
+        var statistics = StatisticsSnapshot()
         for (s, micros) in plan.enumerated() {
             var localLoss = 0.0, localFinite = true
+            statistics.capture(model)
             for m in micros.indices {
                 let (batch, waited) = try prefetcher.next()
                 waitSeconds += waited
@@ -150,6 +152,7 @@ public final class Trainer {
                 if settings.nonfinite == "abort" {
                     throw TrainingError.nonFiniteLoss(step: step, detail: "\(Int(agreement[1])) rank(s)")
                 }
+                statistics.restore(into: model)  // a skipped step changes no state
                 skipped += 1
             } else {
                 let t0 = Date()

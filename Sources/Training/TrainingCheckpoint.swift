@@ -24,53 +24,72 @@ public enum TrainingCheckpoint {
         public static let start = Position(epoch: 0, step: 0, bestDice: -.infinity)
     }
 
-    /// Writes `path` atomically (temporary file, then rename).
+    /// Writes `path` atomically: the file is built in memory, then written with every call
+    /// checked, fsynced and renamed over the previous one (which a failure leaves untouched).
     public static func write(_ path: String, model: ENet, optimizer: Adam, position: Position,
                              settingsJSON: String, storeJSON: String) throws {
-        try AtomicFile.write(path) { temporary in
-            let file = try H5File.create(temporary)
-            try model.writeTensors(to: file)
-            let group = try file.createGroup("trainer")
-            let (m, v) = optimizer.moments
-            try file.createDataset("trainer/adam_m", of: Float.self, shape: [m.count]).write(UnsafeBufferPointer(m))
-            try file.createDataset("trainer/adam_v", of: Float.self, shape: [v.count]).write(UnsafeBufferPointer(v))
-            try group.setAttribute("adam_step", optimizer.step)
-            try group.setAttribute("epoch", position.epoch)
-            try group.setAttribute("step", position.step)
-            try group.setAttribute("best_dice", position.bestDice)
-            try group.setAttribute("settings", settingsJSON)
-            try group.setAttribute("store", storeJSON)
-            file.close()
-        }
+        let file = try H5File.createInMemory(path)
+        defer { file.close() }
+        try model.writeTensors(to: file)
+        let group = try file.createGroup("trainer")
+        let (m, v) = optimizer.moments
+        try file.createDataset("trainer/adam_m", of: Float.self, shape: [m.count]).write(UnsafeBufferPointer(m))
+        try file.createDataset("trainer/adam_v", of: Float.self, shape: [v.count]).write(UnsafeBufferPointer(v))
+        try group.setAttribute("adam_step", optimizer.step)
+        try group.setAttribute("epoch", position.epoch)
+        try group.setAttribute("step", position.step)
+        try group.setAttribute("best_dice", position.bestDice)
+        try group.setAttribute("settings", settingsJSON)
+        try group.setAttribute("store", storeJSON)
+        try AtomicFile.write(path, data: try file.image())
     }
 
-    /// Loads weights and optimizer state from `path` into `model` and `optimizer`.
+    /// Loads weights and optimizer state from `path` into `model` and `optimizer`, checking
+    /// everything first (shapes, finite values, a sane position): a damaged checkpoint is an
+    /// error naming the file and what is wrong, never NaN weights in a running job.
     public static func read(_ path: String, model: ENet, optimizer: Adam) throws -> Position {
         try model.loadWeights(from: path)
         let file = try H5File.open(path)
         defer { file.close() }
         guard file.exists("trainer/adam_m") else {
-            throw H5Error(path: path, "not a training checkpoint (no trainer/ group): cannot resume from plain weights")
+            throw ProgramError(.checkpoint, path: path, "not a training checkpoint (no trainer/ group): cannot resume from plain weights")
         }
         let group = try file.group("trainer")
-        let m = try file.read("trainer/adam_m", as: Float.self), v = try file.read("trainer/adam_v", as: Float.self)
-        guard m.count == optimizer.count, v.count == optimizer.count else {
-            throw H5Error(path: path, "optimizer state has \(m.count) values, the model \(optimizer.count)")
+        var moments: [[Float]] = []
+        for name in ["adam_m", "adam_v"] {
+            let dataset = try file.dataset("trainer/\(name)")
+            guard dataset.shape == [optimizer.count] else {
+                throw ProgramError(.checkpoint, path: path, "trainer/\(name) has shape \(dataset.shape), the model has \(optimizer.count) parameters")
+            }
+            let values = try dataset.read(as: Float.self)
+            if let bad = values.firstIndex(where: { !$0.isFinite || (name == "adam_v" && $0 < 0) }) {
+                throw ProgramError(.checkpoint, path: path, "trainer/\(name)[\(bad)] is \(values[bad]): the optimizer state is damaged")
+            }
+            moments.append(values)
         }
-        let (mm, vv) = optimizer.moments
-        for i in 0..<m.count { mm[i] = m[i]; vv[i] = v[i] }
-        optimizer.restore(step: try group.attribute("adam_step", as: Int.self)[0])
-        return Position(epoch: try group.attribute("epoch", as: Int.self)[0],
-                        step: try group.attribute("step", as: Int.self)[0],
-                        bestDice: try group.attribute("best_dice", as: Double.self)[0])
+        func integer(_ name: String) throws -> Int {
+            guard let value = try group.attribute(name, as: Int.self).first, value >= 0 else {
+                throw ProgramError(.checkpoint, path: path, "trainer attribute '\(name)' is missing or negative")
+            }
+            return value
+        }
+        let position = Position(epoch: try integer("epoch"), step: try integer("step"),
+                                bestDice: try group.attribute("best_dice", as: Double.self).first ?? .nan)
+        guard position.bestDice == -.infinity || (0...1).contains(position.bestDice) else {
+            throw ProgramError(.checkpoint, path: path, "trainer attribute 'best_dice' is \(position.bestDice), not a Dice in [0, 1]")
+        }
+        let adamStep = try integer("adam_step")
+        let (m, v) = optimizer.moments
+        for i in 0..<optimizer.count { m[i] = moments[0][i]; v[i] = moments[1][i] }
+        optimizer.restore(step: adamStep)
+        return position
     }
 
     /// The `trainer/store` description recorded in a checkpoint (preprocessing, classes), if any.
     public static func storeDescription(_ path: String) throws -> String? {
         let file = try H5File.open(path)
         defer { file.close() }
-        guard file.exists("trainer") else { return nil }
-        let group = try file.group("trainer")
+        guard file.exists("trainer"), let group = try? file.group("trainer") else { return nil }
         return group.hasAttribute("store") ? try group.stringAttribute("store").first : nil
     }
 }

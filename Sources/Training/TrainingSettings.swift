@@ -1,3 +1,6 @@
+import Common
+import Losses
+
 /// Every setting of a training run; recorded in `OUT/config.json`.
 public struct TrainingSettings: Codable, Equatable {
     /// The patch store to train on.
@@ -39,20 +42,30 @@ public struct TrainingSettings: Codable, Equatable {
         self.out = out
     }
 
-    /// Checks the values that do not depend on the data.
+    /// Checks the values that do not depend on the data; each failure names its flag (exit 64).
     public func validate() throws {
-        func fail(_ message: String) -> TrainingError { .invalidSetting(message) }
-        guard epochs >= 1 else { throw fail("--epochs must be at least 1, got \(epochs)") }
-        guard batch >= 1 else { throw fail("--batch must be at least 1, got \(batch)") }
-        guard accumulate >= 1 else { throw fail("--accumulate must be at least 1, got \(accumulate)") }
-        guard learningRate > 0, learningRate.isFinite else { throw fail("--lr must be positive, got \(learningRate)") }
-        guard eps >= 0 else { throw fail("--eps must be >= 0, got \(eps)") }
+        func fail(_ message: String) -> ProgramError { .invalidValue(message) }
+        try Check.outputDirectory(out)
+        try Check.range(epochs, Limits.epochs, flag: "--epochs")
+        try Check.range(batch, Limits.batch, flag: "--batch")
+        try Check.range(accumulate, Limits.accumulate, flag: "--accumulate")
+        try Check.range(threads, Limits.threads, flag: "--threads")
+        try Check.float(learningRate, flag: "--lr", strictly: true)
+        try Check.float(weightDecay, flag: "--weight-decay")
+        try Check.float(eps, flag: "--eps")
+        for (flag, values) in [("--mime-a", mimeA), ("--mime-b", mimeB)] {
+            for value in values { try Check.float(value, flag: flag, strictly: true) }
+        }
+        try Check.range(checksumEvery, 0...Int.max, flag: "--checksum-every")
+        try Check.range(maxStepsPerEpoch, 0...Int.max, flag: "--max-steps")
+        try Check.range(maxValidationVolumes, 0...Int.max, flag: "--max-val-volumes")
+        _ = try LossKind(parsing: loss)
+        _ = try DiceScope(parsing: diceScope)
         guard ["skip", "abort"].contains(nonfinite) else {
             throw fail("--nonfinite must be skip or abort, got '\(nonfinite)'")
         }
         guard mimeA.count == mimeB.count else {
             throw fail("--mime-a has \(mimeA.count) values and --mime-b \(mimeB.count): give one per class for both")
         }
-        guard threads >= 1 else { throw fail("--threads must be at least 1, got \(threads)") }
     }
 }
