@@ -1,4 +1,5 @@
 import ArgumentParser
+import Common
 import Foundation
 import Tensors
 
@@ -29,9 +30,12 @@ struct Bench: ParsableCommand {
         var layers = false
 
         func validate() throws {
-            guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
-            guard batch > 0, threads > 0, steps > 0 else {
-                throw ValidationError("--batch, --threads and --steps must be positive")
+            try validating {
+                try Check.side(size, flag: "--size")
+                try Check.range(batch, Limits.batch, flag: "--batch")
+                try Check.range(threads, Limits.threads, flag: "--threads")
+                try Check.range(steps, 1...100_000, flag: "--steps")
+                try Check.batchSize(batch, channels: 16, height: size, width: size)
             }
         }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Common
 import Foundation
 import PatchStore
 
@@ -25,9 +26,14 @@ struct BenchIO: ParsableCommand {
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
 
+    func validate() throws {
+        guard Split(rawValue: split) != nil else { throw ValidationError("--split must be train, val or test") }
+        try validating { if let reads { try Check.range(reads, 1...Int(Int32.max), flag: "--reads") } }
+    }
+
     func run() throws {
         Job.run {
-            guard let which = Split(rawValue: split) else { throw ValidationError("--split must be train, val or test") }
+            let which = Split(rawValue: split)!
             let r = try IOBenchmark.run(store: store, split: which, reads: reads, seed: seed)
             if json {
                 let encoder = JSONEncoder()

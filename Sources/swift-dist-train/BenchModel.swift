@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Common
 import Foundation
 import Training
 
@@ -28,9 +29,15 @@ struct BenchModel: ParsableCommand {
     var warmup = 3
 
     func validate() throws {
-        guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
-        guard batch > 0, classes > 0, threads > 0, steps > 0, warmup >= 0 else {
-            throw ValidationError("--batch, --classes, --threads and --steps must be positive")
+        try validating {
+            try Check.side(size, flag: "--size")
+            try Check.range(batch, Limits.batch, flag: "--batch")
+            try Check.range(classes, Limits.classes, flag: "--classes")
+            try Check.range(inChannels, Limits.channels, flag: "--in-channels")
+            try Check.range(threads, Limits.threads, flag: "--threads")
+            try Check.range(steps, 1...100_000, flag: "--steps")
+            try Check.range(warmup, 0...100_000, flag: "--warmup")
+            try Check.batchSize(batch, channels: inChannels, height: size, width: size)
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Common
 import Decompose
 
 /// `decompose`: does a loss computed on patches spread over ranks equal the loss of the whole volume?
@@ -40,6 +41,15 @@ struct Decompose: ParsableCommand {
 
     @Flag(help: "Print one JSON document (on rank 0) instead of the table.")
     var json = false
+
+    func validate() throws {
+        guard ["train", "val", "test"].contains(split) else { throw ValidationError("--split must be train, val or test") }
+        try validating {
+            if let threads { try Check.range(threads, Limits.threads, flag: "--threads") }
+            try Check.range(volumes, 0...Int(Int32.max), flag: "--volumes")
+            try Check.float(eps, flag: "--eps")
+        }
+    }
 
     func run() throws {
         Job.run {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Common
 import Foundation
 import Results
 
@@ -51,6 +52,14 @@ struct ExperimentCommand: ParsableCommand {
 
     @Flag(help: "Do not train: evaluate and report the runs already in OUT/<loss> (e.g. from jobs/table1-array.sbatch).")
     var skipTraining = false
+
+    func validate() throws {
+        guard ["acdc", "wmh"].contains(dataset) else { throw ValidationError("--dataset must be acdc or wmh, not '\(dataset)'") }
+        try validating {
+            if let out { try Check.outputDirectory(out) }
+            try Check.range(figureSlices, 0...64, flag: "--figure-slices")
+        }
+    }
 
     func run() throws {
         Job.run {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Common
 import Results
 
 /// `predict`: a trained model applied to NIfTI scans.
@@ -28,9 +29,16 @@ struct Predict: ParsableCommand {
     @Option(help: "Patches per forward pass.")
     var batch = 8
 
+    func validate() throws {
+        try validating {
+            try Check.outputDirectory(out)
+            try Check.range(batch, Limits.batch, flag: "--batch")
+        }
+    }
+
     func run() throws {
         Job.run {
-            try NIfTIPrediction.run(checkpoint: checkpoint, input: input, output: out, batch: max(batch, 1)) { print($0) }
+            try NIfTIPrediction.run(checkpoint: checkpoint, input: input, output: out, batch: batch) { print($0) }
         }
     }
 }

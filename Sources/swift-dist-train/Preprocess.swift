@@ -44,13 +44,22 @@ struct Preprocess: ParsableCommand {
     @Option(help: "pairs: comma-separated class names (K of them).")
     var classNames: String?
 
+    /// The --split fractions, when they are three numbers.
+    var fractions: [Double]? {
+        let values = split.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        return values.count == 3 && values.allSatisfy { $0 != nil } ? values.map { $0! } : nil
+    }
+
+    func validate() throws {
+        guard DatasetKind(rawValue: dataset) != nil else {
+            throw ValidationError("--dataset must be acdc, wmh or pairs, not '\(dataset)'")
+        }
+        guard fractions != nil else { throw ValidationError("--split needs three numbers, e.g. 70,10,20") }
+    }
+
     func run() throws {
         Job.run {
-            guard let kind = DatasetKind(rawValue: dataset) else {
-                throw ValidationError("--dataset must be acdc, wmh or pairs, not '\(dataset)'")
-            }
-            let fractions = split.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard fractions.count == 3 else { throw ValidationError("--split needs three numbers, e.g. 70,10,20") }
+            let kind = DatasetKind(rawValue: dataset)!, fractions = self.fractions!
             var options = PreprocessOptions(kind: kind, input: input, output: out)
             options.size = size
             options.patch = patch

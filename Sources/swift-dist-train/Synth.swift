@@ -26,11 +26,13 @@ struct Synth: ParsableCommand {
     @Option(help: "Slices per volume before variation (default 8 for acdc, 12 for wmh).")
     var slices: Int?
 
+    func validate() throws {
+        guard SynthDataset(rawValue: dataset) != nil else { throw ValidationError("--dataset must be acdc or wmh, not '\(dataset)'") }
+    }
+
     func run() throws {
         Job.run {
-            guard let kind = SynthDataset(rawValue: dataset) else {
-                throw ValidationError("--dataset must be acdc or wmh, not '\(dataset)'")
-            }
+            let kind = SynthDataset(rawValue: dataset)!
             let summary = try PatchStore.Synth.generate(kind, to: out, count: patients, seed: seed,
                                                         width: width, slices: slices)
             print("wrote \(summary.subjects) \(kind == .acdc ? "patients" : "subjects") (\(summary.files.count) files) to \(out)")

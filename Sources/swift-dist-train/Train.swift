@@ -77,6 +77,9 @@ struct Train: ParsableCommand {
     @Flag(help: "Continue from OUT/last.h5.")
     var resume = false
 
+    @Flag(help: "With --resume: continue on a store other than the one the checkpoint was trained on.")
+    var allowDifferentStore = false
+
     func run() throws {
         Job.run {
             let world = Communicator.world
@@ -102,7 +105,7 @@ struct Train: ParsableCommand {
             settings.maxStepsPerEpoch = maxSteps
             settings.maxValidationVolumes = maxValVolumes
             settings.resume = resume
-            try TrainingRun.run(settings, world: world, programVersion: programVersion)
+            try TrainingRun.run(settings, world: world, programVersion: programVersion, allowDifferentStore: allowDifferentStore)
         }
     }
 }
