@@ -13,7 +13,7 @@ public enum AtomicFile {
     public static func write(_ path: String, data: Data) throws {
         try write(path) { temporary in
             let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-            guard fd >= 0 else { throw ProgramError.system("cannot create a file", path: path, errno: errno) }
+            guard fd >= 0 else { throw ProgramError.system("cannot write", path: path, errno: errno) }
             var closed = false
             defer { if !closed { close(fd) } }
             try data.withUnsafeBytes { try writeAll(fd, $0, path: path) }
