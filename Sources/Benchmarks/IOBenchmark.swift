@@ -21,7 +21,7 @@ public enum IOBenchmark {
     public static func run(store: String, split: Split = .train, reads: Int? = nil, seed: UInt64 = 0) throws -> IOBenchmarkResult {
         let reader = try PatchStoreReader(path: store)
         let n = reader.count(split)
-        guard n > 0 else { throw PatchStoreError(.emptyDataset, path: store, "split \(split) has no patches to read") }
+        guard n > 0 else { throw ProgramError(.emptyDataset, path: store, "split \(split) has no patches to read") }
         let total = reads ?? n
         var rng = SplitMix64(seed: seed)
         var order = Array(0..<n)

@@ -3,6 +3,7 @@
 #include <hdf5.h>
 
 static inline hid_t ch5_p_default(void) { return H5P_DEFAULT; }
+static inline hid_t ch5_e_default(void) { return H5E_DEFAULT; }
 static inline hid_t ch5_s_all(void) { return H5S_ALL; }
 static inline hid_t ch5_p_dataset_create(void) { return H5P_DATASET_CREATE; }
 static inline hid_t ch5_p_file_access(void) { return H5P_FILE_ACCESS; }
@@ -18,5 +19,22 @@ static inline unsigned ch5_f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned ch5_f_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline size_t ch5_variable(void) { return H5T_VARIABLE; }
 
-/// Silences HDF5's own error-stack printing: the Swift wrapper reports errors itself.
-static inline void ch5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/// Silences HDF5's own error-stack printing on the calling thread (a thread-safe HDF5 keeps one
+/// setting per thread): the Swift wrapper reports errors itself, HDF5's message folded in.
+static inline void ch5_silence_errors(void) {
+    static _Thread_local int silenced = 0;
+    if (!silenced) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); silenced = 1; }
+}
+
+/// Keeps HDF5 from closing files in an atexit handler: after a failed write (a full disk)
+/// that close crashes (H5F__close_cb); the program closes what it writes itself.
+/// Effective only before HDF5's first call; a later call fails harmlessly.
+static inline void ch5_dont_atexit(void) { H5dont_atexit(); }
+
+/// A file-access property list that keeps the whole file in memory (core driver, no backing
+/// store), for writers that take the finished image and write it with checked I/O.
+static inline hid_t ch5_fapl_memory(void) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) < 0) { H5Pclose(fapl); return -1; }
+    return fapl;
+}

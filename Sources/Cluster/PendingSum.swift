@@ -61,7 +61,7 @@ extension Communicator {
                                              scratch: UnsafeMutableBufferPointer<T>, tag: Int,
                                              algorithm: SumAlgorithm) throws -> PendingSum {
         guard tag >= 0, tag + SumAlgorithm.tagsPerSum - 1 <= largestTag else {
-            throw MPIError(function: "startSum", message: "tags \(tag)... exceed MPI_TAG_UB \(largestTag)")
+            throw MPIError.refused("startSum", "tags \(tag)... exceed MPI_TAG_UB \(largestTag)")
         }
         precondition(scratch.count >= algorithm.scratchCount(for: buffer.count, ranks: size), "scratch too small")
         switch algorithm {

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Turns a rank that waits forever for others into a report and a non-zero exit.
@@ -7,7 +8,7 @@ import Foundation
 /// through `wait(in:awaitedRanks:_:)`. When one wait lasts longer than `limit`, the
 /// rank prints which phase and step it is in and which ranks it has not heard from
 /// (known for the point-to-point exchange; MPI does not say for a collective), lets
-/// the other waiting ranks print theirs for a moment, then throws `StallError`, which
+/// the other waiting ranks print theirs for a moment, then throws `StallError.waited`, which
 /// ends the job through `MPI_Abort` (`Job.run`). Like Horovod's stall inspector, but
 /// it ends the job: at scale a stuck node (NFS, swap, a bad NIC) otherwise holds
 /// every rank until the scheduler's time limit.
@@ -46,7 +47,7 @@ public final class StallWatchdog {
 
     /// Calls `poll` until it returns true: spinning for `spinSeconds`, then sleeping
     /// briefly between polls (a long wait is a slower rank or a stall, not a message).
-    /// Throws `StallError` once the wait has lasted `limit`.
+    /// Throws `StallError.waited` (a `ProgramError`) once the wait has lasted `limit`.
     public func wait(in phase: @autoclosure () -> String, awaitedRanks: () -> [Int]?,
                      _ poll: () throws -> Bool) throws {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -56,40 +57,28 @@ public final class StallWatchdog {
             if waited < Self.spinSeconds { sched_yield() } else { usleep(1000) }
             checks += 1
             guard checks % 64 == 0, let limit, waited >= limit else { continue }
-            let error = StallError(phase: phase(), context: context, waited: waited, limit: limit,
-                                   awaitedRanks: awaitedRanks())
-            report(error)
+            let error = StallError.waited(waited, limit: limit, in: phase(), at: context, awaitedRanks: awaitedRanks())
+            fputs("[rank \(Communicator.world.rank)] \(error.message); ending the job\n", stderr)
+            fflush(stderr)
             // Give the other stalled ranks a moment to print their side before the abort.
             usleep(useconds_t(min(2, 0.2 * limit) * 1e6))
             throw error
         }
     }
-
-    private func report(_ error: StallError) {
-        let world = Communicator.world
-        fputs("[rank \(world.rank)] stall: \(error.description); ending the job\n", stderr)
-        fflush(stderr)
-    }
 }
 
-/// A rank waited longer than the stall limit for other ranks.
-public struct StallError: Error, CustomStringConvertible {
-    /// What the rank was waiting in (e.g. "gradient exchange, bucket 2: reduce-scatter round 1 of 2").
-    public let phase: String
-    /// Where the program was (epoch, step, activity).
-    public let context: String
-    /// Seconds waited.
-    public let waited: Double
-    /// The limit it exceeded (seconds).
-    public let limit: Double
-    /// The ranks whose messages had not arrived; nil when MPI does not say (a collective).
-    public let awaitedRanks: [Int]?
-
-    public var description: String {
+/// A rank waited longer than the stall limit for other ranks, as the program's `ProgramError`.
+public enum StallError {
+    /// `waited` seconds (over `limit`) in `phase` (e.g. "gradient exchange, bucket 2: reduce-scatter
+    /// round 1 of 2") at `context` (epoch, step, activity); `awaitedRanks` are the ranks whose
+    /// messages had not arrived, nil when MPI does not say (a collective).
+    public static func waited(_ waited: Double, limit: Double, in phase: String, at context: String,
+                              awaitedRanks: [Int]?) -> ProgramError {
         let whom = awaitedRanks.map { ranks in
             ranks.isEmpty ? "its own sends not yet taken" : "no message from rank(s) " + ranks.map(String.init).joined(separator: ", ")
         } ?? "a collective: MPI does not say which ranks have not joined"
         let at = context.isEmpty ? "" : " at \(context)"
-        return String(format: "waited %.1f s (limit %.1f s) in %@%@: %@", waited, limit, phase, at, whom)
+        return ProgramError(.failed, path: nil,
+                            String(format: "stall: waited %.1f s (limit %.1f s) in %@%@: %@", waited, limit, phase, at, whom))
     }
 }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// A content checksum for recording which file a run used.
@@ -5,7 +6,7 @@ public enum FileChecksum {
     /// FNV-1a (64-bit) of the file's bytes, as 16 hex digits.
     public static func fnv1a64(_ path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw FileWriteError(path, "cannot read for the checksum")
+            throw ProgramError(.missingFile, path: path, "cannot read for the checksum")
         }
         defer { try? handle.close() }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -1,3 +1,4 @@
+import Common
 /// What `swift-dist-train decompose` compares, and on which data.
 public struct DecomposeSettings: Codable, Equatable, Sendable {
     /// The patch store (.h5).
@@ -20,22 +21,20 @@ public struct DecomposeSettings: Codable, Equatable, Sendable {
     }
 }
 
-/// A problem with the settings or the data of a decomposition, naming the file involved.
-public enum DecomposeError: Error, CustomStringConvertible, Equatable {
-    /// A setting out of range.
-    case invalidSetting(String)
-    /// The split of the store has no volume to decompose.
-    case noVolumes(store: String, split: String)
-    /// The checkpoint's ENet does not fit the store's channels and classes.
-    case checkpointMismatch(path: String, inChannels: Int, classes: Int, storeChannels: Int, storeClasses: Int)
+/// A problem with the settings or the data of a decomposition, naming the file involved (a `ProgramError`).
+public enum DecomposeError {
+    /// A setting out of range (exit 64).
+    public static func invalidSetting(_ message: String) -> ProgramError { .invalidValue(message) }
 
-    public var description: String {
-        switch self {
-        case .invalidSetting(let message): return message
-        case .noVolumes(let store, let split): return "\(store): the \(split) split has no volumes"
-        case .checkpointMismatch(let path, let inChannels, let classes, let storeChannels, let storeClasses):
-            return "\(path): the checkpoint is an ENet for \(inChannels) input channel(s) and \(classes) classes, "
-                + "the store has \(storeChannels) channel(s) and \(storeClasses) classes"
-        }
+    /// The split of the store has no volume to decompose.
+    public static func noVolumes(store: String, split: String) -> ProgramError {
+        ProgramError(.emptyDataset, path: store, "the \(split) split has no volumes")
+    }
+
+    /// The checkpoint's ENet does not fit the store's channels and classes.
+    public static func checkpointMismatch(path: String, inChannels: Int, classes: Int, storeChannels: Int,
+                                          storeClasses: Int) -> ProgramError {
+        ProgramError(.checkpoint, path: path, "the checkpoint is an ENet for \(inChannels) input channel(s) and \(classes) classes, "
+                     + "the store has \(storeChannels) channel(s) and \(storeClasses) classes")
     }
 }

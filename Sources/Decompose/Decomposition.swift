@@ -1,4 +1,5 @@
 import Cluster
+import Common
 import Losses
 import Network
 import PatchStore
@@ -122,7 +123,7 @@ public final class Decomposition {
             }
         }
         if let index = labels.firstIndex(where: { Int($0) >= classes }) {
-            throw PatchStoreError(.labelOutOfRange, path: settings.store,
+            throw ProgramError(.labelOutOfRange, path: settings.store,
                                   "volume \(volume.id): label \(labels[index]) in a store of \(classes) classes")
         }
         var share = Share(patches: mine, logits: [], labels: mine.flatMap { labels[($0 * pixels)..<(($0 + 1) * pixels)] })

@@ -1,3 +1,4 @@
+import Common
 import Losses
 import Training
 
@@ -33,16 +34,24 @@ public struct RunSettings: Equatable {
         self.out = out
     }
 
-    /// Checks the values that do not depend on the data.
+    /// Checks the values that do not depend on the data, the loop's included; each failure
+    /// names its flag (exit 64). The real settings are used as 32-bit floats: each must be
+    /// finite as one (`--lr 1e39` is a finite Double but an infinite Float).
     public func validate() throws {
-        func fail(_ message: String) -> TrainingError { .invalidSetting(message) }
+        try Check.outputDirectory(out)
         try loop.validate()
-        guard learningRate > 0, learningRate.isFinite else { throw fail("--lr must be positive, got \(learningRate)") }
-        guard eps >= 0 else { throw fail("--eps must be >= 0, got \(eps)") }
-        guard mimeA.count == mimeB.count else {
-            throw fail("--mime-a has \(mimeA.count) values and --mime-b \(mimeB.count): give one per class for both")
+        try Check.range(threads, Limits.threads, flag: "--threads")
+        try Check.float(learningRate, flag: "--lr", strictly: true)
+        try Check.float(weightDecay, flag: "--weight-decay")
+        try Check.float(eps, flag: "--eps")
+        for (flag, values) in [("--mime-a", mimeA), ("--mime-b", mimeB)] {
+            for value in values { try Check.float(value, flag: flag, strictly: true) }
         }
-        guard threads >= 1 else { throw fail("--threads must be at least 1, got \(threads)") }
+        guard mimeA.count == mimeB.count else {
+            throw ProgramError.invalidValue("--mime-a has \(mimeA.count) values and --mime-b \(mimeB.count): "
+                                            + "give one per class for both")
+        }
+        try Check.range(maxValidationVolumes, 0...Int.max, flag: "--max-val-volumes")
     }
 }
 

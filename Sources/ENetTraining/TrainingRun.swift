@@ -21,8 +21,12 @@ public enum TrainingRun {
     }
 
     /// Runs training; returns where it ended and whether a signal stopped it.
+    ///
+    /// - Parameter allowDifferentStore: resume even when the store's checksum differs from the
+    ///   one the checkpoint records (`--allow-different-store`).
     @discardableResult
     public static func run(_ settings: RunSettings, world: Communicator, programVersion: String,
+                           allowDifferentStore: Bool = false,
                            environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> (position: TrainingCheckpoint.Position, stopped: Bool) {
         try settings.validate()
@@ -31,6 +35,7 @@ public enum TrainingRun {
         let reader = try PatchStoreReader(path: settings.store)
         let store = try StoreRecord(reader)
         let (h, w) = (reader.patchSize[0], reader.patchSize[1])
+        try Check.batchSize(settings.loop.batch, channels: reader.channels, height: h, width: w)
         let loss = try makeLoss(settings, reader: reader, world: world)
         let network = ENet(inChannels: reader.channels, classes: reader.numClasses, seed: settings.loop.seed,
                            backend: .oneDNN)
@@ -41,24 +46,37 @@ public enum TrainingRun {
         let model = ENetReplica(network)
         let out = settings.out
         let last = out + "/last.h5", metricsPath = out + "/metrics.jsonl"
+        let settingsJSON = try json(settings), storeJSON = try json(store)
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(
+                settings: settings.loop, world: world, model: model, optimizer: optimizer, loss: loss,
+                source: StorePatchSource(reader, split: .train),
+                validation: Validation(reader: reader, batch: settings.loop.batch,
+                                       maxVolumes: settings.maxValidationVolumes, world: world),
+                checkpoints: CheckpointFiles(directory: out, model: network, optimizer: optimizer,
+                                             settingsJSON: settingsJSON, storeJSON: storeJSON, isWriter: world.isRoot),
+                metrics: MetricsFile(path: metricsPath))
+        } catch let error as ProgramError where error.path == nil && error.kind != .invalidValue {
+            throw error.about(settings.store)  // the store cannot feed this run (e.g. too few patches)
+        }
+        // One run per output directory: a second one fails here, before writing anything.
+        let lock = world.isRoot ? try DirectoryLock(out) : nil
+        defer { lock?.release() }
         var start = TrainingCheckpoint.Position.start
         if settings.resume {
             guard FileManager.default.fileExists(atPath: last) else {
-                throw TrainingError.invalidSetting("\(last): no checkpoint to resume from")
+                throw ProgramError(.missingFile, path: last, "no checkpoint to resume from (leave out --resume to start a run)")
             }
             start = try TrainingCheckpoint.read(last, model: network, optimizer: optimizer)
+            try checkResumable(last, on: store, allowDifferentStore: allowDifferentStore)
+            guard start.epoch <= settings.loop.epochs else {
+                throw TrainingError.invalidSetting("--epochs \(settings.loop.epochs) is below the \(start.epoch) epoch(s) \(last) "
+                                                   + "has trained: give --epochs above \(start.epoch) to continue")
+            }
         } else if FileManager.default.fileExists(atPath: last) {
-            throw TrainingError.invalidSetting("\(out) already holds a run (last.h5): pass --resume to continue it, or choose another --out")
+            throw ProgramError(.busy, path: out, "already holds a run (last.h5): pass --resume to continue it, or choose another --out")
         }
-        let settingsJSON = try json(settings), storeJSON = try json(store)
-        let trainer = try Trainer(
-            settings: settings.loop, world: world, model: model, optimizer: optimizer, loss: loss,
-            source: StorePatchSource(reader, split: .train),
-            validation: Validation(reader: reader, batch: settings.loop.batch, maxVolumes: settings.maxValidationVolumes,
-                                   world: world),
-            checkpoints: CheckpointFiles(directory: out, model: network, optimizer: optimizer, settingsJSON: settingsJSON,
-                                         storeJSON: storeJSON, isWriter: world.isRoot),
-            metrics: MetricsFile(path: metricsPath))
         // From here on a rank that waits too long for the others ends the job with a report.
         world.watchdog.timeout = settings.loop.stallTimeout > 0 ? settings.loop.stallTimeout : nil
         defer {
@@ -66,6 +84,10 @@ public enum TrainingRun {
             world.watchdog.context = ""
         }
         try trainer.broadcastParameters()
+        if world.isRoot, try reader.volumes(.val).isEmpty {
+            fputs("warning: \(settings.store) has no validation volumes: validation Dice is not computed (nan in "
+                  + "metrics.jsonl) and best.h5 is not written; last.h5 holds the latest weights\n", stderr)
+        }
 
         if world.isRoot {
             try AtomicFile.createDirectories(out)
@@ -77,8 +99,7 @@ public enum TrainingRun {
                   + "\(world.size) rank(s) x batch \(settings.loop.batch), \(trainer.stepsPerEpoch) steps/epoch"
                   + (settings.resume ? ", resuming at epoch \(start.epoch + 1)" : ""))
         }
-        StopRequest.install()
-        let result = try trainer.train(from: start)
+        let result = try StopRequest.whileTraining { try trainer.train(from: start) }
         try world.barrier()
         if world.isRoot {
             print(result.stopped
@@ -122,6 +143,21 @@ public enum TrainingRun {
                                   mimeNormalizer: scope == .global ? globalImages : Double(settings.loop.batch),
                                   ceNormalizer: scope == .global ? globalPixels : nil)
         return SegmentationLoss(try Loss(kind, options: options), classes: k)
+    }
+
+    /// Refuses to resume `checkpoint` on a store other than the one it was trained on (by the
+    /// checksum it records), unless `allowDifferentStore`.
+    static func checkResumable(_ checkpoint: String, on store: StoreRecord, allowDifferentStore: Bool) throws {
+        guard !allowDifferentStore else { return }
+        guard let recorded = (try? TrainingCheckpoint.storeRecord(checkpoint)) ?? nil else {
+            throw ProgramError(.checkpoint, path: checkpoint, "records no readable store description: "
+                               + "pass --allow-different-store to resume on \(store.path) anyway")
+        }
+        guard recorded.checksum == store.checksum else {
+            throw ProgramError(.checkpoint, path: store.path, "is not the store \(checkpoint) was trained on (checksum "
+                               + "\(store.checksum), the checkpoint records \(recorded.checksum) of \(recorded.path)): "
+                               + "pass --allow-different-store to continue on it anyway")
+        }
     }
 
     static func json<T: Encodable>(_ value: T, pretty: Bool = false) throws -> String {

@@ -24,11 +24,13 @@ public struct Validation: EpochValidation {
         self.world = world
     }
 
-    /// Mean 3D Dice per class (background first); all ranks must call it.
+    /// Mean 3D Dice per class (background first); all ranks must call it. NaN for every class
+    /// when the split has no volume: no Dice was measured (and no best checkpoint is picked on it).
     public func validate(_ model: TrainableModel) throws -> [Double] {
         let k = reader.numClasses
         var volumes = try reader.volumes(split)
         if maxVolumes > 0 { volumes = Array(volumes.prefix(maxVolumes)) }
+        guard !volumes.isEmpty else { return [Double](repeating: .nan, count: k) }
         var sums = [Double](repeating: 0, count: k + 1) // per-class Dice sums, then the volume count
         let (h, w) = (reader.patchSize[0], reader.patchSize[1])
         for (v, volume) in volumes.enumerated() where v % world.size == world.rank {

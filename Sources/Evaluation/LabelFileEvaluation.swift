@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// Reads one label volume from a file. The CLI provides one backed by the NIfTI reader in
@@ -40,33 +41,44 @@ public enum LabelFileEvaluation {
         case (true, true):
             let names = try labelFiles(in: reference)
             guard !names.isEmpty else {
-                throw EvaluationError(reference, "no .nii or .nii.gz files in the reference directory")
+                throw ProgramError(.badInput, path: reference, "no .nii or .nii.gz files in the reference directory")
             }
             let available = Set(try labelFiles(in: prediction))
             let missing = names.filter { !available.contains($0) }
             guard missing.isEmpty else {
                 let shown = missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? ", ..." : "")
-                throw EvaluationError(prediction, "no prediction for \(missing.count) of the \(names.count) references: \(shown)")
+                throw ProgramError(.badInput, path: prediction, "no prediction for \(missing.count) of the \(names.count) references: \(shown)")
             }
             return names.map { LabelFilePair(name: $0, prediction: prediction + "/" + $0, reference: reference + "/" + $0) }
         default:
-            throw EvaluationError(prediction, "the prediction and the reference must both be files or both be directories")
+            throw ProgramError(.badInput, path: prediction, "the prediction and the reference must both be files or both be directories")
         }
     }
 
     /// Reads and scores every pair, then summarises. `classes` is K, the number of classes
-    /// including background: classes 1..<K are scored (labels >= K are not scored; for each
-    /// scored class they are simply not that class). nil takes K = 1 + the largest label in any
+    /// including background: classes 1..<K are scored, and a label >= K in any file is an error
+    /// naming the file and the voxel. nil takes K = 1 + the largest label in any
     /// of the files. With `outputDirectory`, writes `per_volume.csv` and `summary.json` there.
     public static func evaluate(prediction: String, reference: String, classes: Int? = nil,
                                 classNames: [String] = [], outputDirectory: String? = nil,
                                 reader: LabelVolumeReader) throws -> EvaluationResult {
         if let k = classes, !(2...256).contains(k) {
-            throw EvaluationError("--classes", "\(k) classes: need 2...256 (background included)")
+            throw ProgramError.invalidValue("--classes \(k): need 2...256 (background included)")
         }
         var volumes: [(LabelFilePair, LabelVolume, LabelVolume)] = []
         for pair in try pairs(prediction: prediction, reference: reference) {
-            volumes.append((pair, try reader.readLabels(pair.prediction), try reader.readLabels(pair.reference)))
+            let predicted = try reader.readLabels(pair.prediction), labels = try reader.readLabels(pair.reference)
+            if let k = classes {
+                // A label the classes do not include is a wrong file or a wrong --classes, not a score.
+                for (file, volume) in [(pair.prediction, predicted), (pair.reference, labels)] {
+                    if let i = volume.labels.firstIndex(where: { Int($0) >= k }) {
+                        let (w, h) = (volume.shape.width, volume.shape.height)
+                        throw ProgramError(.labelOutOfRange, path: file, "voxel (x \(i % w), y \(i / w % h), z \(i / (w * h))) holds label "
+                                           + "\(volume.labels[i]), not a class of --classes \(k) (0..<\(k))")
+                    }
+                }
+            }
+            volumes.append((pair, predicted, labels))
         }
         let k = classes ?? 1 + Int(volumes.map { max($0.1.maxLabel, $0.2.maxLabel) }.max() ?? 0)
         let scored = k > 1 ? Array(1..<k) : []
@@ -74,8 +86,8 @@ public enum LabelFileEvaluation {
         for (pair, predicted, labels) in volumes {
             do {
                 scores += try scoreVolume(name: pair.name, prediction: predicted, reference: labels, classes: scored)
-            } catch let error as EvaluationError {
-                throw EvaluationError(pair.prediction, "against \(pair.reference): \(error.message)")
+            } catch let error as ProgramError {
+                throw ProgramError(.badInput, path: pair.prediction, "against \(pair.reference): \(error.message)")
             }
         }
         let result = EvaluationResult(scores: scores, summary: ScoreSummary(scores, classNames: classNames))
@@ -89,7 +101,7 @@ public enum LabelFileEvaluation {
     private static func kind(of path: String) throws -> Bool {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw EvaluationError(path, "no such file or directory")
+            throw ProgramError(.missingFile, path: path, "no such file or directory")
         }
         return isDirectory.boolValue
     }
@@ -99,7 +111,7 @@ public enum LabelFileEvaluation {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw EvaluationError(directory, "cannot list the directory: \(error.localizedDescription)")
+            throw ProgramError(.badInput, path: directory, "cannot list the directory: \(error.localizedDescription)")
         }
         return names.filter { name in extensions.contains { name.hasSuffix($0) } }.sorted()
     }

@@ -1,3 +1,4 @@
+import Common
 /// The size of a 3D volume in voxels, in (z, y, x) order.
 ///
 /// Voxel (z, y, x) is stored at `(z * height + y) * width + x`: x varies fastest.
@@ -18,6 +19,16 @@ public struct VolumeShape: Equatable, Hashable, CustomStringConvertible, Sendabl
         self.depth = depth
         self.height = height
         self.width = width
+    }
+
+    /// A shape read from a file: throws (naming `name`) instead of trapping unless every
+    /// dimension is positive and the volume has at most `Limits.voxels` voxels.
+    public init(depth: Int, height: Int, width: Int, name: String) throws {
+        guard depth > 0, height > 0, width > 0, let count = Limits.product([depth, height, width]), count <= Limits.voxels else {
+            throw ProgramError(.tooLarge, path: name, "a \(depth)x\(height)x\(width) (z,y,x) volume: each size must be positive, "
+                               + "at most \(Limits.voxels) voxels in all")
+        }
+        self.init(depth: depth, height: height, width: width)
     }
 
     /// Number of voxels.
@@ -51,7 +62,7 @@ public struct VoxelSpacing: Equatable, Hashable, CustomStringConvertible, Sendab
     /// not positive and finite, as in a NIfTI header with pixdim 0.
     public init(z: Double, y: Double, x: Double, name: String) throws {
         for (axis, value) in [("z", z), ("y", y), ("x", x)] where !(value > 0 && value.isFinite) {
-            throw EvaluationError(name, "voxel spacing along \(axis) is \(value) mm; it must be positive and finite")
+            throw ProgramError(.badInput, path: name, "voxel spacing along \(axis) is \(value) mm; it must be positive and finite")
         }
         self.init(z: z, y: y, x: x)
     }
@@ -88,7 +99,7 @@ public struct LabelVolume: Equatable, Sendable {
     /// Throws when `labels.count` is not `shape.count`; `name` goes into the message.
     public init(shape: VolumeShape, spacing: VoxelSpacing, labels: [UInt8], name: String = "volume") throws {
         guard labels.count == shape.count else {
-            throw EvaluationError(name, "\(labels.count) labels for a \(shape) volume of \(shape.count) voxels")
+            throw ProgramError(.badInput, path: name, "\(labels.count) labels for a \(shape) volume of \(shape.count) voxels")
         }
         self.shape = shape
         self.spacing = spacing
@@ -108,7 +119,7 @@ extension LabelVolume {
         for (i, v) in values.enumerated() {
             guard let label = UInt8(exactly: v) else {
                 let x = i % shape.width, y = (i / shape.width) % shape.height, z = i / (shape.width * shape.height)
-                throw EvaluationError(name, "voxel (x \(x), y \(y), z \(z)) holds \(v), not a label in 0...255")
+                throw ProgramError(.badInput, path: name, "voxel (x \(x), y \(y), z \(z)) holds \(v), not a label in 0...255")
             }
             labels[i] = label
         }

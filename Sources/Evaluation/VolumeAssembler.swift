@@ -1,3 +1,4 @@
+import Common
 /// Rebuilds a 3D label volume from per-class scores of 2D slices or overlapping 2D sub-patches.
 ///
 /// Each patch holds K channels (probabilities, or logits: whatever is averaged) for an
@@ -28,12 +29,12 @@ public struct VolumeAssembler {
     public mutating func add(_ patch: UnsafeBufferPointer<Float>, slice: Int, originY: Int, originX: Int,
                              height: Int, width: Int) throws {
         guard patch.count == classes * height * width else {
-            throw EvaluationError("patch at slice \(slice) (\(originY), \(originX))",
+            throw ProgramError(.badInput, path: "patch at slice \(slice) (\(originY), \(originX))",
                                   "\(patch.count) values for \(classes) classes of \(height)x\(width)")
         }
         guard (0..<shape.depth).contains(slice), height > 0, width > 0, originY >= 0, originX >= 0,
               originY + height <= shape.height, originX + width <= shape.width else {
-            throw EvaluationError("patch at slice \(slice) (\(originY), \(originX))",
+            throw ProgramError(.badInput, path: "patch at slice \(slice) (\(originY), \(originX))",
                                   "a \(height)x\(width) window does not fit in the \(shape) volume")
         }
         let volume = shape.count
@@ -91,7 +92,7 @@ public struct VolumeAssembler {
     private func checkCovered() throws {
         let missing = uncoveredVoxels
         guard missing == 0 else {
-            throw EvaluationError("\(shape) volume", "\(missing) voxels were covered by no patch")
+            throw ProgramError(.badInput, path: "\(shape) volume", "\(missing) voxels were covered by no patch")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Common
 /// The scores of one class in one volume: a row of `per_volume.csv`.
 public struct VolumeScore: Equatable, Codable, Sendable {
     /// The volume's name (e.g. a patient id or file name).
@@ -33,14 +34,14 @@ public struct VolumeScore: Equatable, Codable, Sendable {
 public func scoreVolume(name: String, prediction: LabelVolume, reference: LabelVolume,
                         classes: [Int]) throws -> [VolumeScore] {
     guard prediction.shape == reference.shape else {
-        throw EvaluationError(name, "prediction is \(prediction.shape) but the reference is \(reference.shape)")
+        throw ProgramError(.badInput, path: name, "prediction is \(prediction.shape) but the reference is \(reference.shape)")
     }
     guard prediction.spacing.isClose(to: reference.spacing) else {
-        throw EvaluationError(name, "prediction spacing \(prediction.spacing) differs from the reference's \(reference.spacing)")
+        throw ProgramError(.badInput, path: name, "prediction spacing \(prediction.spacing) differs from the reference's \(reference.spacing)")
     }
     return try classes.map { k in
         guard let label = UInt8(exactly: k) else {
-            throw EvaluationError(name, "class \(k) is not a label in 0...255")
+            throw ProgramError(.badInput, path: name, "class \(k) is not a label in 0...255")
         }
         let counts = OverlapCounts(prediction: prediction.labels, reference: reference.labels, label: label)
         return VolumeScore(

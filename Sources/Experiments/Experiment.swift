@@ -40,6 +40,17 @@ public enum Experiment {
             self.out = out
             training.loop.epochs = epochs
         }
+
+        /// Checks every value before anything is built or trained: the dataset, the output
+        /// directory and each loss's training settings (a bad one is `invalidValue`, exit 64).
+        public func validate() throws {
+            _ = try Experiment.recipe(dataset)
+            guard !losses.isEmpty else { throw ProgramError.invalidValue("no loss to compare") }
+            try Check.outputDirectory(out)
+            for loss in losses {
+                try Experiment.trainingSettings(loss, settings: self, store: store ?? "built-in").validate()
+            }
+        }
     }
 
     /// One loss's outcome, as the report needs it (rank 0).
@@ -63,7 +74,7 @@ public enum Experiment {
         switch dataset {
         case "acdc": return .acdc
         case "wmh": return .wmh
-        default: throw ResultsError(dataset, "unknown dataset: use acdc or wmh")
+        default: throw ProgramError.invalidValue("--dataset '\(dataset)' is unknown: use acdc or wmh")
         }
     }
 
@@ -72,15 +83,15 @@ public enum Experiment {
     public static func run(_ settings: Settings, world: Communicator, programVersion: String) throws -> String? {
         let started = Date()
         var settings = settings
+        try settings.validate()
         let recipe = try recipe(settings.dataset)
-        guard !settings.losses.isEmpty else { throw ResultsError(settings.out, "no loss to compare") }
         let store: String
         var trainingWorldSize = world.size
         if settings.skipTraining {
             let config = try existingRuns(settings)
             store = settings.store ?? config.store.path
             guard try FileChecksum.fnv1a64(store) == config.store.checksum else {
-                throw ResultsError(store, "is not the store the runs in \(settings.out) were trained on (checksum differs)")
+                throw ProgramError(.badInput, path: store, "is not the store the runs in \(settings.out) were trained on (checksum differs)")
             }
             settings.training = config.settings  // the schedule the runs were trained with
             trainingWorldSize = config.worldSize
@@ -88,25 +99,24 @@ public enum Experiment {
             // Refuse before any training whatever would fail later: an earlier run's outputs, no test split.
             for loss in settings.losses.map(\.rawValue)
             where FileManager.default.fileExists(atPath: "\(settings.out)/\(loss)/last.h5") {
-                throw ResultsError(settings.out, "already holds a \(loss) run (\(loss)/last.h5): choose another --out, "
+                throw ProgramError(.busy, path: settings.out, "already holds a \(loss) run (\(loss)/last.h5): choose another --out, "
                                    + "or --skip-training to evaluate it")
             }
             store = try settings.store ?? BuiltInDataset.store(recipe, world: world, programVersion: programVersion)
         }
         let reader = try PatchStoreReader(path: store)
         guard try !reader.volumes(.test).isEmpty else {
-            throw ResultsError(store, "the test split has no volumes: nothing to evaluate the losses on")
+            throw ProgramError(.badInput, path: store, "the test split has no volumes: nothing to evaluate the losses on")
         }
         var runs: [LossRun] = []
         for kind in settings.losses {
             let loss = kind.rawValue
-            var training = settings.training
-            (training.store, training.out, training.loss) = (store, "\(settings.out)/\(loss)", kind)
+            let training = trainingSettings(kind, settings: settings, store: store)
             let trainStart = Date()
             if !settings.skipTraining {
                 let outcome = try TrainingRun.run(training, world: world, programVersion: programVersion)
                 guard !outcome.stopped else {
-                    throw ResultsError(training.out, "stopped by a signal while training \(loss); the experiment is incomplete")
+                    throw ProgramError(.failed, path: training.out, "stopped by a signal while training \(loss); the experiment is incomplete")
                 }
             }
             let trainSeconds = Date().timeIntervalSince(trainStart)
@@ -137,6 +147,13 @@ public enum Experiment {
         return path
     }
 
+    /// The `train` settings of `loss` in this experiment.
+    static func trainingSettings(_ loss: LossKind, settings: Settings, store: String) -> RunSettings {
+        var training = settings.training
+        (training.store, training.out, training.loss) = (store, "\(settings.out)/\(loss.rawValue)", loss)
+        return training
+    }
+
     /// The configuration shared by the runs already in `out/<loss>`: each must have a
     /// config.json, metrics.jsonl and last.h5, and all the same store, schedule and world size.
     static func existingRuns(_ settings: Settings) throws -> TrainingRun.Config {
@@ -144,16 +161,16 @@ public enum Experiment {
         for loss in settings.losses.map(\.rawValue) {
             let dir = "\(settings.out)/\(loss)"
             for file in ["config.json", "metrics.jsonl", "last.h5"] where !FileManager.default.fileExists(atPath: "\(dir)/\(file)") {
-                throw ResultsError("\(dir)/\(file)", "missing: --skip-training needs a finished \(loss) run in \(dir)")
+                throw ProgramError(.missingFile, path: "\(dir)/\(file)", "missing: --skip-training needs a finished \(loss) run in \(dir)")
             }
             do {
                 configs.append(try JSONDecoder().decode(TrainingRun.Config.self,
                                                         from: Data(contentsOf: URL(fileURLWithPath: "\(dir)/config.json"))))
             } catch {
-                throw ResultsError("\(dir)/config.json", "not a training run's config: \(error)")
+                throw ProgramError(.badInput, path: "\(dir)/config.json", "not a training run's config: \(error)")
             }
             guard configs.last!.settings.loss.rawValue == loss else {
-                throw ResultsError("\(dir)/config.json", "is a \(configs.last!.settings.loss.rawValue) run, expected \(loss)")
+                throw ProgramError(.badInput, path: "\(dir)/config.json", "is a \(configs.last!.settings.loss.rawValue) run, expected \(loss)")
             }
         }
         let first = configs[0]
@@ -163,7 +180,7 @@ public enum Experiment {
                     "\(s.learningRate)", "\(loop.seed)", "\(loop.maxStepsPerEpoch)"]
         }
         for (loss, config) in zip(settings.losses, configs) where schedule(config) != schedule(first) {
-            throw ResultsError("\(settings.out)/\(loss)/config.json",
+            throw ProgramError(.badInput, path: "\(settings.out)/\(loss)/config.json",
                                "store, world size or schedule differ from the \(settings.losses[0].rawValue) run's: the losses are not comparable")
         }
         return first

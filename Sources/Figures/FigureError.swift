@@ -1,17 +1,19 @@
-/// Errors from drawing or writing figures; each names the file or input at fault.
-public enum FigureError: Error, Equatable, CustomStringConvertible {
-    /// A PNG file could not be written (nothing is left at `path`).
-    case cannotWrite(path: String, reason: String)
-    /// A PNG file could not be read or decoded.
-    case cannotRead(path: String, reason: String)
-    /// The data given to a figure does not fit together (sizes, label values, ...).
-    case invalidInput(String)
+import Common
 
-    public var description: String {
-        switch self {
-        case let .cannotWrite(path, reason): return "cannot write PNG '\(path)': \(reason)"
-        case let .cannotRead(path, reason): return "cannot read PNG '\(path)': \(reason)"
-        case let .invalidInput(message): return "invalid figure input: \(message)"
-        }
+/// Errors from drawing or writing figures; each names the file or input at fault (a `ProgramError`).
+public enum FigureError {
+    /// A PNG file could not be written (nothing is left at `path`).
+    public static func cannotWrite(path: String, reason: String) -> ProgramError {
+        ProgramError(.writeFailed, path: path, "cannot write PNG: \(reason)")
+    }
+
+    /// A PNG file could not be read or decoded.
+    public static func cannotRead(path: String, reason: String) -> ProgramError {
+        ProgramError(.badInput, path: path, "cannot read PNG: \(reason)")
+    }
+
+    /// The data given to a figure does not fit together (sizes, label values, ...).
+    public static func invalidInput(_ message: String) -> ProgramError {
+        ProgramError(.badInput, path: nil, "invalid figure input: \(message)")
     }
 }

@@ -1,15 +1,20 @@
 internal import CPNG
+import Common
 import Foundation
 
 /// Writes canvases as 8-bit PNG files with libpng's simplified API
-/// (`png_image_write_to_file`), which reports errors in `png_image.message`
-/// instead of longjmp-ing, so it is safe to call from Swift.
+/// (`png_image_write_to_memory`), which reports errors in `png_image.message`
+/// instead of longjmp-ing, so it is safe to call from Swift. The encoded bytes are
+/// written by `AtomicFile`: every call checked, fsynced, renamed into place.
 public enum PNGWriter {
     /// Writes `canvas` to `path`: RGB if every pixel is opaque, RGBA otherwise.
-    /// The file is written under a temporary name next to `path` and renamed,
-    /// so `path` is either the complete new PNG or untouched.
+    /// `path` is either the complete new PNG or untouched.
     public static func write(_ canvas: Canvas, to path: String) throws {
-        let temporary = "\(path).tmp-\(getpid())"
+        try AtomicFile.write(path, data: try encode(canvas, name: path))
+    }
+
+    /// The PNG file's bytes for `canvas`; `name` goes into errors.
+    public static func encode(_ canvas: Canvas, name: String) throws -> Data {
         var image = png_image()
         image.version = png_uint_32(PNG_IMAGE_VERSION)
         image.width = png_uint_32(canvas.width)
@@ -25,19 +30,16 @@ public enum PNGWriter {
                 bytes.append(contentsOf: canvas.pixels[i..<(i + 3)])
             }
         }
-        let ok = bytes.withUnsafeBytes { buffer in
-            png_image_write_to_file(&image, temporary, 0, buffer.baseAddress, 0, nil)
+        // First the size, then the bytes.
+        var size: png_alloc_size_t = 0
+        var ok = bytes.withUnsafeBytes { png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, 0, nil) }
+        guard ok != 0, size > 0 else { throw FigureError.cannotWrite(path: name, reason: libpngMessage(image)) }
+        var data = Data(count: Int(size))
+        ok = data.withUnsafeMutableBytes { memory in
+            bytes.withUnsafeBytes { png_image_write_to_memory(&image, memory.baseAddress, &size, 0, $0.baseAddress, 0, nil) }
         }
-        guard ok != 0 else {
-            let reason = libpngMessage(image)
-            unlink(temporary)
-            throw FigureError.cannotWrite(path: path, reason: reason)
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw FigureError.cannotWrite(path: path, reason: reason)
-        }
+        guard ok != 0 else { throw FigureError.cannotWrite(path: name, reason: libpngMessage(image)) }
+        return data.prefix(Int(size))
     }
 }
 

@@ -6,17 +6,26 @@ import Glibc
 /// Owns one HDF5 identifier and closes it exactly once: on `close()` or when
 /// the last reference goes away, whichever comes first.
 final class H5Handle {
-    private(set) var id: hid_t
+    private var stored: hid_t
     private let closer: (hid_t) -> herr_t
 
     init(_ id: hid_t, closer: @escaping (hid_t) -> herr_t) {
-        self.id = id
+        self.stored = id
         self.closer = closer
     }
 
-    func close() {
-        if id >= 0 { _ = closer(id) }
-        id = -1
+    /// The identifier, for a call into HDF5 on the calling thread (whose own error printing
+    /// is silenced first: every call goes through here).
+    var id: hid_t {
+        ch5_silence_errors()
+        return stored
+    }
+
+    /// Closes the identifier; returns whether HDF5 reported success.
+    @discardableResult
+    func close() -> Bool {
+        defer { stored = -1 }
+        return stored < 0 || closer(stored) >= 0
     }
 
     deinit { close() }
@@ -28,12 +37,14 @@ func withH5<R>(_ id: hid_t, close: (hid_t) -> herr_t, _ body: (hid_t) throws -> 
     return try body(id)
 }
 
-/// The dimensions of a dataspace (empty for a scalar).
+/// The dimensions of a dataspace (empty for a scalar or an unreadable space; a dimension
+/// beyond `Int.max` reads as `Int.max`, so a damaged file cannot trap the conversion).
 func dimensions(of space: hid_t) -> [Int] {
     let rank = Int(H5Sget_simple_extent_ndims(space))
-    var dims = [hsize_t](repeating: 0, count: max(rank, 0))
+    guard rank > 0 else { return [] }
+    var dims = [hsize_t](repeating: 0, count: rank)
     H5Sget_simple_extent_dims(space, &dims, nil)
-    return dims.map { Int($0) }
+    return dims.map { Int(exactly: $0) ?? .max }
 }
 
 /// A UTF-8, variable-length string type (what h5py reads as `str`).

@@ -1,4 +1,5 @@
 internal import CHDF5
+import Common
 
 /// Something that carries attributes: a file (its root group), a group, a dataset.
 public class H5Object {
@@ -71,11 +72,11 @@ public class H5Object {
             defer { H5Tclose(stored) }
             let kind = H5Tget_class(stored)
             guard kind == H5T_INTEGER || kind == H5T_FLOAT else {
-                throw H5Error(path: filePath, "attribute '\(name)' is not numeric")
+                throw ProgramError(.schemaViolation, path: filePath, "attribute '\(name)' is not numeric")
             }
             return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
                 guard H5Aread(attribute, T.h5Type, buffer.baseAddress) >= 0 else {
-                    throw H5Error(path: filePath, "cannot read attribute '\(name)'")
+                    throw H5Library.failure("cannot read attribute '\(name)'", path: filePath)
                 }
                 initialized = count
             }
@@ -88,23 +89,26 @@ public class H5Object {
             let stored = H5Aget_type(attribute)
             defer { H5Tclose(stored) }
             guard H5Tget_class(stored) == H5T_STRING else {
-                throw H5Error(path: filePath, "attribute '\(name)' is not a string")
+                throw ProgramError(.schemaViolation, path: filePath, "attribute '\(name)' is not a string")
             }
             if H5Tis_variable_str(stored) > 0 {
                 let type = makeStringType()
                 defer { H5Tclose(type) }
                 var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
                 guard H5Aread(attribute, type, &pointers) >= 0 else {
-                    throw H5Error(path: filePath, "cannot read attribute '\(name)'")
+                    throw H5Library.failure("cannot read attribute '\(name)'", path: filePath)
                 }
                 defer { pointers.forEach { H5free_memory($0) } }
                 return pointers.map { $0.map { String(cString: $0) } ?? "" }
             }
             // Fixed-length strings (as some tools write them).
             let size = H5Tget_size(stored)
+            guard (1...(1 << 16)).contains(size) else {
+                throw ProgramError(.schemaViolation, path: filePath, "attribute '\(name)' has strings of \(size) bytes")
+            }
             var bytes = [CChar](repeating: 0, count: size * count + 1)
             guard H5Aread(attribute, stored, &bytes) >= 0 else {
-                throw H5Error(path: filePath, "cannot read attribute '\(name)'")
+                throw H5Library.failure("cannot read attribute '\(name)'", path: filePath)
             }
             return (0..<count).map { i in
                 let slice = bytes[(i * size)..<((i + 1) * size)].prefix { $0 != 0 }
@@ -132,13 +136,17 @@ public class H5Object {
     }
 
     private func withAttribute<R>(_ name: String, _ body: (hid_t, Int) throws -> R) throws -> R {
-        guard hasAttribute(name) else { throw H5Error(path: filePath, "missing attribute '\(name)'") }
+        guard hasAttribute(name) else { throw ProgramError(.schemaViolation, path: filePath, "missing attribute '\(name)'") }
         let attribute = H5Aopen(objectId, name, ch5_p_default())
-        guard attribute >= 0 else { throw H5Error(path: filePath, "cannot open attribute '\(name)'") }
+        guard attribute >= 0 else { throw H5Library.failure("cannot open attribute '\(name)'", path: filePath) }
         defer { H5Aclose(attribute) }
         let space = H5Aget_space(attribute)
         defer { H5Sclose(space) }
         let count = Int(H5Sget_simple_extent_npoints(space))
+        // Attributes here are short: a count outside this is a damaged file, not an allocation to try.
+        guard (0...(1 << 20)).contains(count) else {
+            throw ProgramError(.schemaViolation, path: filePath, "attribute '\(name)' has \(count) values")
+        }
         return try body(attribute, count)
     }
 
@@ -147,8 +155,8 @@ public class H5Object {
         let space = count.map { n in H5Screate_simple(1, [hsize_t(n)], nil) } ?? H5Screate(H5S_SCALAR)
         defer { H5Sclose(space) }
         let attribute = H5Acreate2(objectId, name, type, space, ch5_p_default(), ch5_p_default())
-        guard attribute >= 0 else { throw H5Error(path: filePath, "cannot create attribute '\(name)'") }
+        guard attribute >= 0 else { throw H5Library.failure("cannot create attribute '\(name)'", path: filePath, kind: .writeFailed) }
         defer { H5Aclose(attribute) }
-        guard write(attribute) >= 0 else { throw H5Error(path: filePath, "cannot write attribute '\(name)'") }
+        guard write(attribute) >= 0 else { throw H5Library.failure("cannot write attribute '\(name)'", path: filePath, kind: .writeFailed) }
     }
 }

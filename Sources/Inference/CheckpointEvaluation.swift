@@ -1,4 +1,5 @@
 import Cluster
+import Common
 import Evaluation
 import Foundation
 import PatchStore
@@ -49,9 +50,9 @@ public enum CheckpointEvaluation {
         try model.check(channels: reader.channels, classes: reader.numClasses, of: "the store \(options.store)")
         let volumes = try reader.volumes(options.split)
         guard !volumes.isEmpty else {
-            throw ResultsError(options.store, "the \(options.split) split has no volumes: nothing to evaluate")
+            throw ProgramError(.badInput, path: options.store, "the \(options.split) split has no volumes: nothing to evaluate")
         }
-        guard reader.numClasses >= 2 else { throw ResultsError(options.store, "the store has no foreground class") }
+        guard reader.numClasses >= 2 else { throw ProgramError(.badInput, path: options.store, "the store has no foreground class") }
         let index = try reader.patchIndex(options.split)
         var mine: [Gathered] = []
         for (v, record) in volumes.enumerated() where v % world.size == world.rank {
@@ -78,7 +79,7 @@ public enum CheckpointEvaluation {
                         model: SegmentationModel, batch: Int) throws -> (LabelVolume, LabelVolume) {
         let k = reader.numClasses, size = reader.sliceSize
         let (h, w) = (reader.patchSize[0], reader.patchSize[1])
-        let shape = VolumeShape(depth: record.originalShape[2], height: size, width: size)
+        let shape = try VolumeShape(depth: record.originalShape[2], height: size, width: size, name: "\(reader.path) volume \(record.id)")
         let spacing = try VoxelSpacing(z: record.resampledSpacing[2], y: record.resampledSpacing[1],
                                        x: record.resampledSpacing[0], name: "\(reader.path) volume \(record.id)")
         var assembler = VolumeAssembler(classes: k, shape: shape)

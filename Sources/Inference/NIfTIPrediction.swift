@@ -1,3 +1,4 @@
+import Common
 import ENetTraining
 import Evaluation
 import Foundation
@@ -29,14 +30,15 @@ public enum NIfTIPrediction {
         try model.check(channels: store.channelNames.count, classes: store.classNames.count,
                         of: "the store it was trained on (\(store.path))")
         guard model.inChannels == 1 else {
-            throw ResultsError(checkpoint, "the model takes \(model.inChannels) channels (\(store.channelNames.joined(separator: ", "))); "
+            throw ProgramError(.checkpoint, path: checkpoint, "the model takes \(model.inChannels) channels (\(store.channelNames.joined(separator: ", "))); "
                                + "predict reads one scan per volume, so only single-channel models are supported")
         }
+        try Check.batchSize(batch, channels: model.inChannels, height: store.patchSize[0], width: store.patchSize[1])
         let jobs = try plan(input: input, output: output)
         for job in jobs { try checkInput(job.input) }
         if jobs.count > 1 || isDirectory(input) {
             do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
-                throw ResultsError(output, "cannot create the output directory: \(error.localizedDescription)")
+                throw ProgramError(.writeFailed, path: output, "cannot create the output directory: \(error.localizedDescription)")
             }
         }
         for job in jobs {
@@ -50,32 +52,37 @@ public enum NIfTIPrediction {
 
     /// The preprocessing recorded in a training checkpoint.
     public static func storeRecord(_ checkpoint: String) throws -> StoreRecord {
-        guard FileManager.default.fileExists(atPath: checkpoint) else { throw ResultsError(checkpoint, "no such checkpoint") }
-        guard let json = try TrainingCheckpoint.storeRecordJSON(checkpoint) else {
-            throw ResultsError(checkpoint, "not a training checkpoint (no trainer/store): the preprocessing to apply is unknown")
+        guard FileManager.default.fileExists(atPath: checkpoint) else { throw ProgramError(.missingFile, path: checkpoint, "no such checkpoint") }
+        guard let store = try TrainingCheckpoint.storeRecord(checkpoint) else {
+            throw ProgramError(.checkpoint, path: checkpoint, "not a training checkpoint (no trainer/store): the preprocessing to apply is unknown")
         }
-        do {
-            return try JSONDecoder().decode(StoreRecord.self, from: Data(json.utf8))
-        } catch {
-            throw ResultsError(checkpoint, "trainer/store is not a store description: \(error)")
+        // The preprocessing to repeat sizes what predict allocates: check it like a store's.
+        guard store.patchSize.count == 2, store.patchSize[0] == store.patchSize[1],
+              store.patchSize.allSatisfy({ Limits.side.contains($0) && $0 % 8 == 0 }),
+              Limits.side.contains(store.sliceSize), store.sliceSize >= store.patchSize[0],
+              Limits.classes.contains(store.classNames.count), Limits.channels.contains(store.channelNames.count) else {
+            throw ProgramError(.checkpoint, path: checkpoint, "trainer/store records a preprocessing this program cannot repeat "
+                               + "(patch \(store.patchSize), slices \(store.sliceSize), \(store.classNames.count) classes, "
+                               + "\(store.channelNames.count) channels)")
         }
+        return store
     }
 
     /// Input/output pairs: one file, or every .nii/.nii.gz of a directory (sorted by name).
     static func plan(input: String, output: String) throws -> [Job] {
-        guard FileManager.default.fileExists(atPath: input) else { throw ResultsError(input, "no such file or directory") }
+        guard FileManager.default.fileExists(atPath: input) else { throw ProgramError(.missingFile, path: input, "no such file or directory") }
         guard isDirectory(input) else {
             guard output.hasSuffix(".nii") || output.hasSuffix(".nii.gz") else {
-                throw ResultsError(output, "the output name must end in .nii or .nii.gz")
+                throw ProgramError(.badInput, path: output, "the output name must end in .nii or .nii.gz")
             }
-            guard !isDirectory(output) else { throw ResultsError(output, "is a directory; give the output file's name") }
+            guard !isDirectory(output) else { throw ProgramError(.badInput, path: output, "is a directory; give the output file's name") }
             return [Job(input: input, output: output)]
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: input)
             .filter { ($0.hasSuffix(".nii") || $0.hasSuffix(".nii.gz")) && !$0.hasPrefix(".") }.sorted()
-        guard !names.isEmpty else { throw ResultsError(input, "holds no .nii or .nii.gz file") }
+        guard !names.isEmpty else { throw ProgramError(.badInput, path: input, "holds no .nii or .nii.gz file") }
         if FileManager.default.fileExists(atPath: output) && !isDirectory(output) {
-            throw ResultsError(output, "exists and is not a directory (the input is a directory of scans)")
+            throw ProgramError(.badInput, path: output, "exists and is not a directory (the input is a directory of scans)")
         }
         return names.map { Job(input: input + "/" + $0, output: output + "/" + $0) }
     }
@@ -84,7 +91,7 @@ public enum NIfTIPrediction {
     static func checkInput(_ path: String) throws {
         let header = try NIfTIVolume.readHeader(path)  // rejects 4D and missing or broken files
         guard header.dims.count >= 3 else {
-            throw ResultsError(path, "is 2D (\(header.dims.map(String.init).joined(separator: " x "))); predict needs a 3D volume")
+            throw ProgramError(.badInput, path: path, "is 2D (\(header.dims.map(String.init).joined(separator: " x "))); predict needs a 3D volume")
         }
     }
 

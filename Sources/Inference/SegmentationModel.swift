@@ -1,19 +1,7 @@
+import Common
 import Foundation
 import Losses
 import Network
-
-/// Why a checkpoint cannot be evaluated or applied: the file concerned and the problem.
-public struct ResultsError: Error, CustomStringConvertible, Equatable {
-    public let path: String
-    public let message: String
-
-    public init(_ path: String, _ message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    public var description: String { "\(path): \(message)" }
-}
 
 /// A trained ENet in inference mode (BatchNorm running statistics, no dropout) that
 /// turns batches of C x H x W images into per-pixel class probabilities.
@@ -24,7 +12,7 @@ public final class SegmentationModel {
 
     /// Loads the weights of `path` (architecture read from the tensor shapes), oneDNN convolutions.
     public init(checkpoint path: String) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw ResultsError(path, "no such checkpoint") }
+        guard FileManager.default.fileExists(atPath: path) else { throw ProgramError(.missingFile, path: path, "no such checkpoint") }
         self.path = path
         network = try ENet(weights: path, backend: .oneDNN)
     }
@@ -35,7 +23,7 @@ public final class SegmentationModel {
     /// Throws unless the model takes `channels` input channels and predicts `classes` classes.
     public func check(channels: Int, classes: Int, of data: String) throws {
         guard inChannels == channels, self.classes == classes else {
-            throw ResultsError(path, "the model takes \(inChannels) channel(s) and predicts \(self.classes) classes, "
+            throw ProgramError(.checkpoint, path: path, "the model takes \(inChannels) channel(s) and predicts \(self.classes) classes, "
                                + "but \(data) has \(channels) channel(s) and \(classes) classes")
         }
     }

@@ -8,13 +8,12 @@ import HDF5
 /// Groups hold something else (a training checkpoint keeps its optimizer state and
 /// settings in one) and are not read.
 extension ENet {
-    /// Writes every tensor to `path` (through a temporary file renamed into place).
+    /// Writes every tensor to `path` (built in memory, then written atomically with checked I/O).
     public func saveWeights(to path: String) throws {
-        try AtomicFile.write(path) { temporary in
-            let file = try H5File.create(temporary)
-            try writeTensors(to: file)
-            file.close()
-        }
+        let file = try H5File.createInMemory(path)
+        defer { file.close() }
+        try writeTensors(to: file)
+        try AtomicFile.write(path, data: try file.image())
     }
 
     /// Writes every tensor as a dataset at the root of `file`.
@@ -50,7 +49,16 @@ extension ENet {
             guard dataset.elementType.kind == "float" else {
                 throw NetworkError.checkpoint(path: path, tensor: tensor.name, message: "not a floating-point dataset")
             }
-            loaded.append((tensor, try dataset.read(as: Float.self)))
+            let values = try dataset.read(as: Float.self)
+            // NaN weights evaluate as an all-background model and train as NaN: refuse them here.
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw NetworkError.checkpoint(path: path, tensor: tensor.name,
+                                              message: "element \(bad) is \(values[bad]): the weights are damaged")
+            }
+            if tensor.name.hasSuffix("running_var"), let bad = values.firstIndex(where: { $0 < 0 }) {
+                throw NetworkError.checkpoint(path: path, tensor: tensor.name, message: "element \(bad) is a negative variance \(values[bad])")
+            }
+            loaded.append((tensor, values))
         }
         for (tensor, values) in loaded {
             values.withUnsafeBufferPointer { store.values(tensor).update(from: $0.baseAddress!, count: tensor.count) }
@@ -73,9 +81,13 @@ extension ENet {
             return shape
         }
         let initial = try shape("initial.conv.weight"), head = try shape("head.out.weight")
-        guard initial[0] + initial[1] == 16 else {
+        guard Limits.channels.contains(initial[1]), initial[0] == 16 - initial[1] else {
             throw NetworkError.checkpoint(path: path, tensor: "initial.conv.weight",
-                                          message: "shape \(initial): outputs + inputs must be 16")
+                                          message: "shape \(initial): outputs + inputs must be 16, with 1...15 inputs")
+        }
+        guard (1...Limits.classes.upperBound).contains(head[0]) else {
+            throw NetworkError.checkpoint(path: path, tensor: "head.out.weight",
+                                          message: "shape \(head): 1...\(Limits.classes.upperBound) classes expected")
         }
         return (initial[1], head[0])
     }

@@ -17,24 +17,23 @@ public enum ForwardFile {
         let file = try H5File.open(input)
         let dataset = try file.dataset("x")
         let dims = dataset.shape
-        guard dims.count == 4 else {
-            throw NetworkError.invalidInput("\(input): dataset 'x' has shape \(dims), expected N x C x H x W")
+        guard dims.count == 4, dims.allSatisfy({ $0 > 0 }), try dataset.elementCount(atMost: H5Dataset.readLimit) > 0 else {
+            throw ProgramError(.badInput, path: input, "dataset 'x' has shape \(dims), expected N x C x H x W")
         }
         let shape = TensorShape(dims[0], dims[1], dims[2], dims[3])
         do {
             try model.validate(shape, training: trainMode)
-        } catch let NetworkError.invalidInput(message) {
-            throw NetworkError.invalidInput("\(input): dataset 'x': \(message)")
+        } catch let error as ProgramError where error.kind == .badInput {
+            throw ProgramError(.badInput, path: input, "dataset 'x': \(error.message)")
         }
         let x = try dataset.read(as: Float.self)
         file.close()
         let logits = try model.forward(x, shape: shape, training: trainMode, retainActivations: false)
         let out = model.outputShape
-        try AtomicFile.write(output) { temporary in
-            let result = try H5File.create(temporary)
-            try result.write("logits", logits, shape: [out.batch, out.channels, out.height, out.width])
-            result.close()
-        }
+        let result = try H5File.createInMemory(output)
+        try result.write("logits", logits, shape: [out.batch, out.channels, out.height, out.width])
+        try AtomicFile.write(output, data: try result.image())
+        result.close()
         return out
     }
 }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// The input layouts `preprocess` understands.
@@ -35,10 +36,10 @@ public enum DatasetLayout {
     public static func discover(_ kind: DatasetKind, in input: String, modalities: [String] = ["flair"]) throws -> [VolumeSource] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
-            throw PatchStoreError(.missingFile, path: input, "no such file or directory")
+            throw ProgramError(.missingFile, path: input, "no such file or directory")
         }
         if kind == .pairs && !isDirectory.boolValue { return try manifest(input) }
-        guard isDirectory.boolValue else { throw PatchStoreError(.badLayout, path: input, "is not a directory") }
+        guard isDirectory.boolValue else { throw ProgramError(.badLayout, path: input, "is not a directory") }
         let sources: [VolumeSource]
         switch kind {
         case .acdc: sources = try acdc(input)
@@ -49,7 +50,7 @@ public enum DatasetLayout {
             let expected = ["acdc": "patientNNN/patientNNN_frameMM.nii.gz with _gt labels",
                             "wmh": "<site>/<id>/pre/FLAIR.nii.gz with <site>/<id>/wmh.nii.gz",
                             "pairs": "*_image.nii.gz with *_label.nii.gz"][kind.rawValue]!
-            throw PatchStoreError(.emptyDataset, path: input, "empty dataset: no volumes found (expected \(expected))")
+            throw ProgramError(.emptyDataset, path: input, "empty dataset: no volumes found (expected \(expected))")
         }
         return sources
     }
@@ -58,7 +59,7 @@ public enum DatasetLayout {
 
     static func list(_ dir: String) throws -> [String] {
         do { return try FileManager.default.contentsOfDirectory(atPath: dir).sorted() } catch {
-            throw PatchStoreError(.missingFile, path: dir, "cannot list directory")
+            throw ProgramError(.missingFile, path: dir, "cannot list directory")
         }
     }
 
@@ -101,20 +102,20 @@ public enum DatasetLayout {
     /// The ED and ES frame numbers of an ACDC `Info.cfg` (`ED: 1`, `ES: 12` lines).
     static func acdcFrames(_ path: String) throws -> [Int] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw PatchStoreError(.badLayout, path: path, "cannot read Info.cfg")
+            throw ProgramError(.badLayout, path: path, "cannot read Info.cfg")
         }
         var frames: [String: Int] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
             let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             if parts.count == 2, ["ED", "ES"].contains(parts[0]) {
                 guard let n = Int(parts[1]), n >= 0 else {
-                    throw PatchStoreError(.badLayout, path: path, "\(parts[0]) is not a frame number: '\(parts[1])'")
+                    throw ProgramError(.badLayout, path: path, "\(parts[0]) is not a frame number: '\(parts[1])'")
                 }
                 frames[parts[0]] = n
             }
         }
         guard let ed = frames["ED"], let es = frames["ES"] else {
-            throw PatchStoreError(.badLayout, path: path, "Info.cfg lacks an 'ED:' or 'ES:' line")
+            throw ProgramError(.badLayout, path: path, "Info.cfg lacks an 'ED:' or 'ES:' line")
         }
         return [ed, es]
     }
@@ -150,7 +151,7 @@ public enum DatasetLayout {
     /// `image,label[,subject]` per line; a first line starting with "image" is a header; # comments.
     static func manifest(_ path: String) throws -> [VolumeSource] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw PatchStoreError(.badLayout, path: path, "cannot read the manifest as UTF-8 text")
+            throw ProgramError(.badLayout, path: path, "cannot read the manifest as UTF-8 text")
         }
         let base = (path as NSString).deletingLastPathComponent
         var sources: [VolumeSource] = []
@@ -159,14 +160,14 @@ public enum DatasetLayout {
             if line.isEmpty || line.hasPrefix("#") || (number == 0 && line.lowercased().hasPrefix("image")) { continue }
             let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             guard fields.count == 2 || fields.count == 3, !fields[0].isEmpty, !fields[1].isEmpty else {
-                throw PatchStoreError(.badLayout, path: path, "line \(number + 1): expected 'image,label[,subject]', got '\(line)'")
+                throw ProgramError(.badLayout, path: path, "line \(number + 1): expected 'image,label[,subject]', got '\(line)'")
             }
             let resolve = { (f: String) in f.hasPrefix("/") ? f : join(base, f) }
             let id = ((fields[0] as NSString).lastPathComponent as NSString).deletingPathExtension
             sources.append(VolumeSource(id: id, subject: fields.count == 3 ? fields[2] : "\(id)#\(number + 1)",
                                         imageFiles: [resolve(fields[0])], labelFile: resolve(fields[1])))
         }
-        guard !sources.isEmpty else { throw PatchStoreError(.emptyDataset, path: path, "empty dataset: the manifest lists no image,label pairs") }
+        guard !sources.isEmpty else { throw ProgramError(.emptyDataset, path: path, "empty dataset: the manifest lists no image,label pairs") }
         return sources
     }
 }

@@ -1,4 +1,5 @@
 internal import CNIfTI
+import Common
 import Foundation
 
 /// Voxel storage types this program reads and writes (the NIfTI `DT_*` codes).
@@ -38,7 +39,7 @@ public final class NIfTIHeader: @unchecked Sendable {
     /// Grid dimensions (nx, ny, nz, nt, ...), as many as the header's `ndim`.
     public var dims: [Int] {
         let all = withUnsafeBytes(of: nim.pointee.dim) { Array($0.bindMemory(to: Int64.self)) }
-        return all[1...max(Int(all[0]), 1)].map { Int($0) }
+        return all[1...min(max(Int(all[0]), 1), 7)].map { Int($0) }
     }
 
     /// Voxel spacing |pixdim[1...3]| (mm for the datasets used here; some writers store negative
@@ -92,13 +93,16 @@ public struct NIfTIVolume: Sendable {
         let nim = header.nim
         guard let type = NIfTIDataType(rawValue: nim.pointee.datatype) else {
             let name = String(cString: nifti_datatype_to_string(nim.pointee.datatype))
-            throw PatchStoreError(.unsupportedType, path: path, "unsupported voxel datatype \(name) (\(nim.pointee.datatype))")
+            throw ProgramError(.unsupportedType, path: path, "unsupported voxel datatype \(name) (\(nim.pointee.datatype))")
         }
         let count = Int(nim.pointee.nvox)
+        guard (1...Limits.voxels).contains(count) else {
+            throw ProgramError(.tooLarge, path: path, "\(count) voxels: a volume may have 1...\(Limits.voxels)")
+        }
         var voxels = try readVoxels(header, type: type, count: count, path: path)
         let bad = voxels.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
         if bad > 0 {
-            throw PatchStoreError(.nonFinite, path: path, "contains \(bad) non-finite (NaN or infinite) intensities")
+            throw ProgramError(.nonFinite, path: path, "contains \(bad) non-finite (NaN or infinite) intensities")
         }
         let slope = nim.pointee.scl_slope, inter = nim.pointee.scl_inter
         if slope != 0 && slope.isFinite && (slope != 1 || inter != 0) {
@@ -115,9 +119,9 @@ public struct NIfTIVolume: Sendable {
     private static func readVoxels(_ header: NIfTIHeader, type: NIfTIDataType, count: Int, path: String) throws -> [Float] {
         let nim = header.nim
         let bytes = count * Int(nim.pointee.nbyper)
-        guard let iname = nim.pointee.iname else { throw PatchStoreError(.notNIfTI, path: path, "header names no image file") }
+        guard let iname = nim.pointee.iname else { throw ProgramError(.notNIfTI, path: path, "header names no image file") }
         guard let opened = znzopen(iname, "rb", nifti_is_gzfile(iname)) else {
-            throw PatchStoreError(.missingFile, path: String(cString: iname), "cannot open the image data")
+            throw ProgramError(.missingFile, path: String(cString: iname), "cannot open the image data")
         }
         var file: znzFile? = opened
         defer { Xznzclose(&file) }
@@ -125,7 +129,7 @@ public struct NIfTIVolume: Sendable {
         defer { buffer.deallocate() }
         guard znzseek(opened, numericCast(nim.pointee.iname_offset), SEEK_SET) >= 0,
               znzread(buffer, 1, bytes, opened) == bytes else {
-            throw PatchStoreError(.truncated, path: path, "truncated: fewer than the \(bytes) voxel bytes the header declares")
+            throw ProgramError(.truncated, path: path, "truncated: fewer than the \(bytes) voxel bytes the header declares")
         }
         if nim.pointee.byteorder != nifti_short_order() && nim.pointee.swapsize > 1 {
             nifti_swap_Nbytes(Int64(count), nim.pointee.swapsize, buffer)
@@ -137,11 +141,12 @@ public struct NIfTIVolume: Sendable {
         nifti_set_debug_level(0)  // nifticlib prints its own errors otherwise; ours name the file
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw PatchStoreError(.missingFile, path: path, "no such file")
+            throw ProgramError(.missingFile, path: path, "no such file")
         }
-        guard !isDirectory.boolValue else { throw PatchStoreError(.notNIfTI, path: path, "is a directory, not a NIfTI file") }
+        guard !isDirectory.boolValue else { throw ProgramError(.notNIfTI, path: path, "is a directory, not a NIfTI file") }
+        _ = try NIfTIHeaderCheck.check(path)  // sizes bounded before nifticlib trusts them
         guard let nim = nifti_image_read(path, 0) else {
-            throw PatchStoreError(.notNIfTI, path: path,
+            throw ProgramError(.notNIfTI, path: path,
                                   "not a NIfTI file, or truncated (no valid NIfTI-1/2 header could be read)")
         }
         return nim
@@ -150,7 +155,7 @@ public struct NIfTIVolume: Sendable {
     private static func checkThreeD(_ header: NIfTIHeader, path: String) throws {
         let dims = header.dims
         if dims.count > 3, dims[3...].contains(where: { $0 > 1 }) {
-            throw PatchStoreError(.notThreeD, path: path,
+            throw ProgramError(.notThreeD, path: path,
                                   "is \(dims.count)D (\(dims.map(String.init).joined(separator: " x "))), expected a 3D volume")
         }
     }
@@ -162,7 +167,7 @@ public struct NIfTIVolume: Sendable {
         let size = nifti_get_filesize(path)
         if header.nim.pointee.nifti_type == NIFTI_FTYPE_NIFTI1_1 || header.nim.pointee.nifti_type == NIFTI_FTYPE_NIFTI2_1,
            size < needed {
-            throw PatchStoreError(.truncated, path: path, "truncated: \(size) bytes, the header needs \(needed)")
+            throw ProgramError(.truncated, path: path, "truncated: \(size) bytes, the header needs \(needed)")
         }
     }
 

@@ -1,4 +1,5 @@
 internal import CNIfTI
+import Common
 import Foundation
 
 /// Writes 3D volumes as NIfTI-1 files (.nii or .nii.gz, by the name's extension).
@@ -27,11 +28,11 @@ public enum NIfTIWriter {
                              slope: Double = 0, inter: Double = 0, to path: String) throws {
         let shape = geometry.shape
         guard shape.count == 3, voxels.count == shape.reduce(1, *) else {
-            throw PatchStoreError(.badInput, path: path, "\(voxels.count) voxels do not fill shape \(shape)")
+            throw ProgramError(.badInput, path: path, "\(voxels.count) voxels do not fill shape \(shape)")
         }
         let dims: [Int64] = [3, Int64(shape[0]), Int64(shape[1]), Int64(shape[2]), 1, 1, 1, 1]
         guard let nim = nifti_make_new_nim(dims, type.rawValue, 0) else {
-            throw PatchStoreError(.writeFailed, path: path, "nifticlib could not make a header")
+            throw ProgramError(.writeFailed, path: path, "nifticlib could not make a header")
         }
         let s = geometry.spacing, o = geometry.origin
         nim.pointee.dx = s[0]; nim.pointee.dy = s[1]; nim.pointee.dz = s[2]
@@ -59,19 +60,25 @@ public enum NIfTIWriter {
         let dims = template.dims
         let shape = [dims[0], dims.count > 1 ? dims[1] : 1, dims.count > 2 ? dims[2] : 1]
         guard voxels.count == shape.reduce(1, *) else {
-            throw PatchStoreError(.badInput, path: path, "\(voxels.count) voxels do not fill the template's shape \(shape)")
+            throw ProgramError(.badInput, path: path, "\(voxels.count) voxels do not fill the template's shape \(shape)")
         }
         guard let nim = nifti_copy_nim_info(template.nim) else {
-            throw PatchStoreError(.writeFailed, path: path, "nifticlib could not copy the template header")
+            throw ProgramError(.writeFailed, path: path, "nifticlib could not copy the template header")
         }
         try write(voxels, header: nim, as: type, slope: slope, inter: inter, to: path)
     }
 
-    /// Fills the header's data, writes it to a temporary name beside `path`, then renames.
+    /// Fills the header's data and writes the file: the bytes (a NIfTI-1 header, no extensions,
+    /// the voxels; gzip-compressed for `.nii.gz`) are made in memory, then written atomically
+    /// with every call checked (`AtomicFile`), since nifticlib's own writer reports no error.
     private static func write(_ voxels: [Float], header nim: UnsafeMutablePointer<nifti_image>, as type: NIfTIDataType,
                               slope: Double, inter: Double, to path: String) throws {
         defer { nifti_image_free(nim) }
         nifti_set_debug_level(0)
+        let compressed = path.hasSuffix(".nii.gz")
+        guard compressed || path.hasSuffix(".nii") else {
+            throw ProgramError(.badInput, path: path, "output name must end in .nii or .nii.gz")
+        }
         var nbyper: Int32 = 0, swapsize: Int32 = 0
         nifti_datatype_sizes(type.rawValue, &nbyper, &swapsize)
         nim.pointee.datatype = type.rawValue
@@ -82,33 +89,30 @@ public enum NIfTIWriter {
         nim.pointee.nifti_type = NIFTI_FTYPE_NIFTI1_1
         free(nim.pointee.data)
         nim.pointee.data = nil
-        let count = voxels.count
-        guard let data = malloc(max(count * Int(nbyper), 1)) else {
-            throw PatchStoreError(.writeFailed, path: path, "out of memory")
+        var header = nifti_1_header()
+        guard nifti_convert_nim2n1hdr(nim, &header) == 0 else {
+            throw ProgramError(.writeFailed, path: path, "nifticlib could not make a NIfTI-1 header")
         }
-        nim.pointee.data = data  // freed by nifti_image_free
-        let stored: (Float) -> Double = slope != 0 ? { (Double($0) - inter) / slope } : { Double($0) }
-        fill(data, type: type, count: count) { stored(voxels[$0]) }
+        header.sizeof_hdr = 348
+        header.vox_offset = 352
+        withUnsafeMutableBytes(of: &header.magic) { $0.copyBytes(from: Array("n+1\0".utf8)) }
+        var bytes = withUnsafeBytes(of: &header) { Data($0.prefix(348)) }
+        bytes.append(contentsOf: [0, 0, 0, 0])  // no extensions
+        let count = voxels.count, stored: (Float) -> Double = slope != 0 ? { (Double($0) - inter) / slope } : { Double($0) }
+        var data = Data(count: count * Int(nbyper))
+        data.withUnsafeMutableBytes { fill($0.baseAddress!, type: type, count: count) { stored(voxels[$0]) } }
+        bytes.append(data)
+        try AtomicFile.write(path, data: compressed ? try gzip(bytes, path: path) : bytes)
+    }
 
-        let url = URL(fileURLWithPath: path)
-        let name = url.lastPathComponent
-        let ext = name.hasSuffix(".nii.gz") ? ".nii.gz" : name.hasSuffix(".nii") ? ".nii" : ""
-        guard !ext.isEmpty else { throw PatchStoreError(.badInput, path: path, "output name must end in .nii or .nii.gz") }
-        let temp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(name.dropLast(ext.count)).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))\(ext)").path
-        guard nifti_set_filenames(nim, temp, 0, 1) == 0 else {
-            throw PatchStoreError(.writeFailed, path: path, "nifticlib rejected the file name")
-        }
-        nifti_image_write(nim)  // returns nothing: success is checked by reading the header back
-        guard nifti_get_filesize(temp) > 0, let check = nifti_image_read(temp, 0) else {
-            try? FileManager.default.removeItem(atPath: temp)
-            throw PatchStoreError(.writeFailed, path: path, "cannot write (check the directory exists and is writable)")
-        }
-        nifti_image_free(check)
-        guard rename(temp, path) == 0 else {
-            try? FileManager.default.removeItem(atPath: temp)
-            throw PatchStoreError(.writeFailed, path: path, "cannot rename the written file into place: \(String(cString: strerror(errno)))")
-        }
+    /// `bytes` as one gzip member.
+    private static func gzip(_ bytes: Data, path: String) throws -> Data {
+        var output: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        let status = bytes.withUnsafeBytes { cnifti_gzip($0.baseAddress, $0.count, 6, &output, &size) }
+        guard status == 0, let output else { throw ProgramError(.writeFailed, path: path, "cannot compress (out of memory?)") }
+        defer { free(output) }
+        return Data(bytes: output, count: size)
     }
 
     private static func fill(_ data: UnsafeMutableRawPointer, type: NIfTIDataType, count: Int, _ value: (Int) -> Double) {

@@ -1,3 +1,4 @@
+import Common
 import Dispatch
 import Foundation
 
@@ -98,21 +99,24 @@ public enum Preprocessor {
     }
 
     static func check(_ o: PreprocessOptions) throws {
-        func bad(_ message: String) -> PatchStoreError { PatchStoreError(.badInput, path: o.output, message) }
-        guard o.size >= 8 else { throw bad("--size must be at least 8, got \(o.size)") }
+        func bad(_ message: String) -> ProgramError { .invalidValue(message) }
+        try Check.outputFile(o.output, flag: "--out")
+        try Check.side(o.size, flag: "--size")
         if let p = o.patch {
-            guard p >= 8, p <= o.size else { throw bad("--patch must be in 8...\(o.size) (the slice size), got \(p)") }
-            guard (o.stride ?? p) >= 1 else { throw bad("--stride must be positive") }
+            try Check.side(p, flag: "--patch")
+            guard p <= o.size else { throw bad("--patch must be at most --size \(o.size), got \(p)") }
+            try Check.range(o.stride ?? p, 1...p, flag: "--stride")
         } else if o.stride != nil {
             throw bad("--stride needs --patch")
         }
         guard o.fractions.count == 3, o.fractions.allSatisfy({ $0 >= 0 && $0.isFinite }), o.fractions.reduce(0, +) > 0 else {
             throw bad("--split needs three non-negative fractions (train,val,test), got \(o.fractions)")
         }
-        guard o.workers >= 1 else { throw bad("--workers must be at least 1") }
+        try Check.range(o.workers, Limits.workers, flag: "--workers")
+        if let k = o.classes { try Check.range(k, Limits.classes, flag: "--classes") }
         let known = ["flair", "t1"]
         if o.kind == .wmh, let m = o.modalities.first(where: { !known.contains($0.lowercased()) }) {
-            throw bad("unknown WMH modality '\(m)' (known: \(known.joined(separator: ", ")))")
+            throw bad("--modalities: unknown WMH modality '\(m)' (known: \(known.joined(separator: ", ")))")
         }
     }
 
@@ -139,20 +143,22 @@ public enum Preprocessor {
         case .acdc: return DatasetLayout.acdcClasses
         case .wmh: return DatasetLayout.wmhClasses
         case .pairs:
-            var k = o.classes
-            if k == nil {
+            var k = o.classes ?? 2
+            if o.classes == nil {
                 // Infer K as the largest label value + 1 (at least 2).
                 let maxima = try parallelMap(sources.count, workers: o.workers) { i -> Float in
                     try NIfTIVolume.read(sources[i].labelFile).voxels.max() ?? 0
                 }.map { try $0.get() }
-                k = max(2, Int((maxima.max() ?? 0).rounded()) + 1)
-            }
-            guard let k, k >= 2, k <= 256 else {
-                throw PatchStoreError(.badInput, path: o.input, "--classes must be in 2...256")
+                let largest = Double(maxima.max() ?? 0).rounded()
+                guard largest < Double(Limits.classes.upperBound) else {
+                    throw ProgramError(.labelOutOfRange, path: o.input, "the largest label value is \(largest): "
+                                       + "at most \(Limits.classes.upperBound) classes (0...\(Limits.classes.upperBound - 1))")
+                }
+                k = max(2, Int(largest) + 1)
             }
             if let names = o.classNames {
                 guard names.count == k else {
-                    throw PatchStoreError(.badInput, path: o.input, "--class-names has \(names.count) names for \(k) classes")
+                    throw ProgramError.invalidValue("--class-names has \(names.count) names for \(k) classes")
                 }
                 return names
             }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import HDF5
 
@@ -15,6 +16,13 @@ public enum StoreValidator {
         try checkGroup(file, spec.root, at: "", file: file, symbols: symbols, problems: &problems)
         guard ["K", "C", "H", "W"].allSatisfy({ symbols[$0] != nil }) else {
             problems.append("invariants not checked: num_classes, in_channels or patch_size is missing or unreadable")
+            return problems
+        }
+        // The invariants allocate by these sizes: check them first.
+        guard Limits.classes.contains(symbols["K"]!), Limits.channels.contains(symbols["C"]!),
+              Limits.side.contains(symbols["H"]!), Limits.side.contains(symbols["W"]!) else {
+            problems.append("invariants not checked: num_classes \(symbols["K"]!), in_channels \(symbols["C"]!) or patch_size "
+                            + "\(symbols["H"]!)x\(symbols["W"]!) is outside what this program reads (README, Limits)")
             return problems
         }
         for invariant in spec.invariants {
@@ -103,7 +111,7 @@ public enum StoreValidator {
         } else if zip(shape, expected).contains(where: { $1 != nil && $0 != $1 }) {
             problems.append("\(path): shape \(shape), expected \(spec.shape.map(\.description)) = \(expected.map { $0.map(String.init) ?? "?" })")
         }
-        guard let chunks = spec.chunks, shape.reduce(1, *) > 0 else { return }
+        guard let chunks = spec.chunks, (Limits.product(shape) ?? 1) > 0 else { return }
         let wantChunks = chunks.map { $0.resolve(symbols) }
         if let actual = dataset.chunkShape {
             if actual.count != wantChunks.count || zip(actual, wantChunks).contains(where: { $1 != nil && $0 != $1 }) {
@@ -166,7 +174,7 @@ public enum StoreValidator {
             for split in Split.allCases {
                 let o = try file.read("\(split)/patch_origin", as: Int.self)
                 for i in stride(from: 0, to: o.count - 1, by: 2)
-                where o[i] < 0 || o[i + 1] < 0 || o[i] + s["H"]! > size || o[i + 1] + s["W"]! > size {
+                where o[i] < 0 || o[i + 1] < 0 || o[i] > size - s["H"]! || o[i + 1] > size - s["W"]! {
                     problems.append("\(split)/patch_origin[\(i / 2)] = (\(o[i]), \(o[i + 1])) puts the patch outside the \(size)x\(size) slice")
                     break
                 }
@@ -177,12 +185,13 @@ public enum StoreValidator {
                 let counts = try file.read("\(split)/volumes/num_patches", as: Int.self)
                 let first = try file.read("\(split)/volumes/first_patch", as: Int.self)
                 let volume = try file.read("\(split)/patch_volume", as: Int.self)
-                if counts.reduce(0, +) != volume.count {
-                    problems.append("\(split)/volumes/num_patches sums to \(counts.reduce(0, +)), the split has \(volume.count) patches")
+                if counts.count != first.count || counts.reduce(0, &+) != volume.count {
+                    problems.append("\(split)/volumes/num_patches sums to \(counts.reduce(0, &+)) over \(counts.count) volumes "
+                                    + "(\(first.count) first_patch values), the split has \(volume.count) patches")
                     continue
                 }
-                for v in counts.indices where first[v] < 0 || first[v] + counts[v] > volume.count
-                    || volume[first[v]..<(first[v] + counts[v])].contains(where: { $0 != v }) {
+                for v in counts.indices where first[v] < 0 || counts[v] < 0 || first[v] > volume.count
+                    || counts[v] > volume.count - first[v] || volume[first[v]..<(first[v] + counts[v])].contains(where: { $0 != v }) {
                     problems.append("\(split)/volumes row \(v): patches \(first[v])..<\(first[v] + counts[v]) do not all belong to it")
                 }
             }
@@ -242,7 +251,11 @@ public enum StoreValidator {
         for split in Split.allCases {
             let images = try file.dataset("\(split)/images"), labels = try file.dataset("\(split)/labels")
             let shape = images.shape, labelShape = labels.shape
-            guard shape.count == 4, labelShape.count == 3, labelShape[0] == shape[0] else { continue }
+            guard shape.count == 4, labelShape.count == 3, labelShape[0] == shape[0], shape[0] <= Limits.patches,
+                  Limits.product(shape) != nil, Limits.channels.contains(shape[1]),
+                  Limits.side.contains(shape[2]), Limits.side.contains(shape[3]), Array(labelShape[1...]) == Array(shape[2...]) else {
+                continue
+            }
             let pixels = labelShape[1] * labelShape[2]
             for first in stride(from: 0, to: shape[0], by: 64) {
                 let n = min(64, shape[0] - first)

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import HDF5
 
@@ -16,8 +17,10 @@ public struct StoreDescription: Sendable {
 /// Writes a version-1 patch store (see `hdf5-schema/`): datasets are sized up front,
 /// volumes are appended split by split, statistics are written on `finish()`.
 ///
-/// Everything goes to `<output>.tmp-<pid>`; `finish()` renames it into place and
-/// `discard()` (or an error) removes it, so no half-written store is ever left.
+/// Everything goes to a registered temporary file beside the output (`TemporaryFiles`, removed
+/// by a stop signal too); `finish()` checks the final flush and close, reopens the store as a
+/// reader would, and only then fsyncs and renames it into place. `discard()` (or an error)
+/// removes it, so no half-written store is ever left. Errors name the output, not the temporary.
 final class StoreWriter {
     let output: String
     let temp: String
@@ -48,15 +51,16 @@ final class StoreWriter {
     init(output: String, description: StoreDescription, patches: [Split: Int]) throws {
         let directory = (output as NSString).deletingLastPathComponent
         if !directory.isEmpty && !DatasetLayout.isDirectory(directory) {
-            throw PatchStoreError(.writeFailed, path: output, "output directory \(directory) does not exist")
+            throw ProgramError(.writeFailed, path: output, "output directory \(directory) does not exist")
         }
         self.output = output
-        self.temp = output + ".tmp-\(getpid())"
+        self.temp = TemporaryFiles.make(for: output)
         self.description = description
         self.classes = description.classNames.count
         self.totals = patches
         do { file = try H5File.create(temp) } catch {
-            throw PatchStoreError(.writeFailed, path: output, "cannot create the temporary file \(temp): \(error)")
+            TemporaryFiles.remove(temp)
+            throw AtomicFile.reported(error, temporary: temp, as: output)
         }
         do {
             let c = description.channelNames.count, p = description.geometry.patch
@@ -77,16 +81,20 @@ final class StoreWriter {
             }
         } catch {
             discard()
-            throw error
+            throw AtomicFile.reported(error, temporary: temp, as: output)
         }
     }
 
     /// Appends one processed volume's patches to `split`.
     func append(_ volume: ProcessedVolume, to split: Split) throws {
+        do { try write(volume, to: split) } catch { throw AtomicFile.reported(error, temporary: temp, as: output) }
+    }
+
+    private func write(_ volume: ProcessedVolume, to split: Split) throws {
         let p = description.geometry.patch, c = description.channelNames.count, n = volume.count
         let start = filled[split]!
         guard start + n <= totals[split] ?? 0 else {
-            throw PatchStoreError(.writeFailed, path: output, "internal: more patches than planned in split \(split)")
+            throw ProgramError(.writeFailed, path: output, "internal: more patches than planned in split \(split)")
         }
         if n > 0 {
             try images[split]!.write(volume.images, start: [start, 0, 0, 0], count: [n, c, p, p])
@@ -119,26 +127,27 @@ final class StoreWriter {
         do {
             for split in Split.allCases {
                 guard filled[split] == totals[split] ?? 0 else {
-                    throw PatchStoreError(.writeFailed, path: output, "internal: split \(split) has \(filled[split]!) of \(totals[split] ?? 0) patches")
+                    throw ProgramError(.writeFailed, path: output, "internal: split \(split) has \(filled[split]!) of \(totals[split] ?? 0) patches")
                 }
                 try writeSplitTables(split)
             }
             try writeMime()
             try writeRootAttributes()
-            file.close()
-            guard rename(temp, output) == 0 else {
-                throw PatchStoreError(.writeFailed, path: output, "cannot rename \(temp) into place: \(String(cString: strerror(errno)))")
-            }
+            images = [:]  // every dataset closed, so that closing the file really closes it
+            labels = [:]
+            try file.commit()
+            _ = try PatchStoreReader(path: temp)  // what was written reads back as a store
+            try AtomicFile.publish(temp, as: output)
         } catch {
             discard()
-            throw error
+            throw AtomicFile.reported(error, temporary: temp, as: output)
         }
     }
 
     /// Closes and removes the temporary file.
     func discard() {
         file.close()
-        try? FileManager.default.removeItem(atPath: temp)
+        TemporaryFiles.remove(temp)
     }
 
     private func array<T: H5Scalar>(_ name: String, _ values: [T], shape: [Int]) throws {
@@ -211,7 +220,7 @@ struct StoredMimeWeights: Sendable {
     var b: [Double]
 
     init(classVoxelCounts counts: [Int64], patches: Int, pixelsPerPatch: Int) {
-        let n = Double(patches), total = Double(patches * pixelsPerPatch)
+        let n = Double(patches), total = Double(patches) * Double(pixelsPerPatch)
         a = counts.map { $0 > 0 && n > 0 ? n / Double($0) : .nan }
         b = counts.map { Double($0) < total && n > 0 ? n / (total - Double($0)) : .nan }
     }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 
 /// How slices become patches.
@@ -111,7 +112,7 @@ enum VolumeProcessing {
             guard abs(v - r) < 1e-3, r >= 0, r < Float(classes) else {
                 let x = i % volume.shape[0], y = (i / volume.shape[0]) % volume.shape[1], z = i / volume.sliceCount
                 let what = abs(v - r) >= 1e-3 ? "is not a whole number" : r < 0 ? "is negative" : ">= number of classes K=\(classes)"
-                throw PatchStoreError(.labelOutOfRange, path: volume.path,
+                throw ProgramError(.labelOutOfRange, path: volume.path,
                                       "label value \(v) at voxel (\(x), \(y), \(z)) \(what)")
             }
             result[i] = UInt8(r)
@@ -119,13 +120,13 @@ enum VolumeProcessing {
         return result
     }
 
-    static func shapeMismatch(label: NIfTIVolume, imageFile: String, imageShape: [Int]) -> PatchStoreError {
+    static func shapeMismatch(label: NIfTIVolume, imageFile: String, imageShape: [Int]) -> ProgramError {
         shapeMismatch(labelFile: label.path, labelShape: label.shape, imageFile: imageFile, imageShape: imageShape)
     }
 
-    static func shapeMismatch(labelFile: String, labelShape: [Int], imageFile: String, imageShape: [Int]) -> PatchStoreError {
+    static func shapeMismatch(labelFile: String, labelShape: [Int], imageFile: String, imageShape: [Int]) -> ProgramError {
         let fmt = { (s: [Int]) in s.map(String.init).joined(separator: "x") }
-        return PatchStoreError(.shapeMismatch, path: labelFile,
+        return ProgramError(.shapeMismatch, path: labelFile,
                                "label shape \(fmt(labelShape)) differs from image shape \(fmt(imageShape)) of \(imageFile)")
     }
 }

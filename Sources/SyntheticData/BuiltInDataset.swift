@@ -1,4 +1,5 @@
 import Cluster
+import Common
 import Foundation
 import PatchStore
 
@@ -65,7 +66,7 @@ public enum BuiltInDataset {
             }
         }
         try world.allreduceMax(&failed)
-        if failed[0] != 0 { throw PatchStoreError(.writeFailed, path: folder, "building the built-in dataset failed on rank 0") }
+        if failed[0] != 0 { throw ProgramError(.writeFailed, path: folder, "building the built-in dataset failed on rank 0") }
         return store
     }
 }

@@ -23,13 +23,20 @@ public enum Synth {
     public static func generate(_ dataset: SynthDataset, to directory: String, count: Int? = nil, seed: UInt64 = 0,
                                 width: Int? = nil, slices: Int? = nil) throws -> SynthSummary {
         let n = count ?? (dataset == .acdc ? 12 : 10)
-        guard n > 0 else { throw PatchStoreError(.badInput, path: directory, "need at least one patient, got \(n)") }
         let w = width ?? (dataset == .acdc ? 96 : 128), s = slices ?? (dataset == .acdc ? 8 : 12)
-        guard w >= 32, s >= 3 else { throw PatchStoreError(.badInput, path: directory, "volumes need width >= 32 and >= 3 slices") }
+        // Checked before the directory is made: nothing is left behind by a refused request.
+        try Check.outputDirectory(directory)
+        try Check.range(n, Limits.patients, flag: "--patients")
+        try Check.range(w, Limits.synthWidth, flag: "--width")
+        try Check.range(s, Limits.synthSlices, flag: "--slices")
+        // Volumes vary by up to 8 pixels and one slice per subject.
+        guard let voxels = Limits.product([w + 8, w + 8, s + 1]), voxels <= Limits.voxels else {
+            throw ProgramError.invalidValue("--width \(w) and --slices \(s) make volumes of more than \(Limits.voxels) voxels")
+        }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw PatchStoreError(.writeFailed, path: directory, "cannot create directory: \(error.localizedDescription)")
+            throw ProgramError(.writeFailed, path: directory, "cannot create directory: \(error.localizedDescription)")
         }
         var files: [String] = []
         for i in 0..<n {

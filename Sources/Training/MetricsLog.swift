@@ -3,19 +3,9 @@ import Foundation
 
 /// `OUT/metrics.jsonl`: one JSON line per finished epoch.
 public enum MetricsLog {
-    /// Appends `metrics` as one line.
+    /// Appends `metrics` as one line, all or nothing (a failed append leaves no partial line).
     public static func append(_ metrics: EpochMetrics, to path: String) throws {
-        let line = try metrics.jsonLine() + "\n"
-        if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
-        }
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw TrainingError.invalidSetting("\(path): cannot open for appending")
-        }
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(line.utf8))
-        try handle.synchronize()
+        try AtomicFile.append(path, data: Data((try metrics.jsonLine() + "\n").utf8))
     }
 
     /// Keeps only the lines of epochs up to `epoch` (a resumed run rewrites the rest).

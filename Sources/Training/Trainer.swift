@@ -28,6 +28,8 @@ public final class Trainer {
     private let exchange: GradientExchange
     /// dL/dlogits of the current micro-batch.
     private var gradLogits: [Float]
+    /// The running statistics before the current step, put back if the step is skipped.
+    private var statisticsBeforeStep = StatisticsSnapshot()
 
     /// - Parameters:
     ///   - validation: runs at the end of every epoch (a collective).
@@ -181,6 +183,7 @@ public final class Trainer {
                          recycle: (Batch) -> Void) throws -> StepOutcome {
         let (h, w, batchSize) = (source.height, source.width, settings.batch)
         var losses: [Double] = [], finite = true
+        statisticsBeforeStep.capture(model)
         for m in 0..<settings.accumulate {
             let batch = try next()
             let seed = dropoutSeed(epoch: epoch, step: s, worker: sampler.worker(micro: m))
@@ -209,7 +212,7 @@ public final class Trainer {
         var outcome = StepOutcome(meanLoss: meanLoss, applied: false, stopRequested: agreed.stopRequested,
                                   exposedSeconds: exposedSeconds)
         if agreed.nonFiniteRanks > 0 {
-            try skipOrAbort(step: step, "\(agreed.nonFiniteRanks) rank(s) saw a non-finite loss")
+            try skip(step: step, "\(agreed.nonFiniteRanks) rank(s) saw a non-finite loss")
             return outcome
         }
         // Every rank holds the same sum, so every rank takes the same decision here.
@@ -221,7 +224,7 @@ public final class Trainer {
             finiteSum = finiteSum && gradients[i].isFinite
         }
         guard finiteSum else {
-            try skipOrAbort(step: step, "the summed parameter gradient is not finite")
+            try skip(step: step, "the summed parameter gradient is not finite")
             return outcome
         }
         optimizer.apply(gradients: UnsafeBufferPointer(gradients), to: model.parameters)
@@ -260,9 +263,12 @@ public final class Trainer {
         return values
     }
 
-    /// A non-finite step: skipped on every rank, or the end of the run (`--nonfinite abort`).
-    private func skipOrAbort(step: Int, _ detail: String) throws {
+    /// A non-finite step: the end of the run (`--nonfinite abort`), or skipped on every rank.
+    /// A skipped step changes no state: the optimizer is not applied (parameters, Adam's moments
+    /// and step stay), and the running statistics its training forwards moved are put back.
+    private func skip(step: Int, _ detail: String) throws {
         if settings.nonfinite == .abort { throw TrainingError.nonFiniteLoss(step: step, detail: detail) }
+        statisticsBeforeStep.restore(into: model)
     }
 
     /// Averages the BatchNorm running statistics over ranks (summed in rank order), so

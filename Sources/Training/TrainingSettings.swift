@@ -1,4 +1,5 @@
 import Cluster
+import Common
 
 /// How the loop runs: epochs, batches, seeds, what a non-finite step does, and how
 /// gradients are exchanged. A run's other settings (data, model, loss) belong to whoever
@@ -37,18 +38,19 @@ public struct TrainingSettings: Codable, Equatable {
 
     public init() {}
 
-    /// Checks the values that do not depend on the data.
+    /// Checks the values that do not depend on the data; each failure names its flag (exit 64).
     public func validate() throws {
-        func fail(_ message: String) -> TrainingError { .invalidSetting(message) }
-        guard epochs >= 1 else { throw fail("--epochs must be at least 1, got \(epochs)") }
-        guard batch >= 1 else { throw fail("--batch must be at least 1, got \(batch)") }
-        guard accumulate >= 1 else { throw fail("--accumulate must be at least 1, got \(accumulate)") }
+        try Check.range(epochs, Limits.epochs, flag: "--epochs")
+        try Check.range(batch, Limits.batch, flag: "--batch")
+        try Check.range(accumulate, Limits.accumulate, flag: "--accumulate")
+        try Check.range(checksumEvery, 0...Int.max, flag: "--checksum-every")
+        try Check.range(maxStepsPerEpoch, 0...Int.max, flag: "--max-steps")
         guard Self.bucketSizeRange.contains(bucketSizeMB) else {
-            throw fail("--bucket-size must be between \(Self.bucketSizeRange.lowerBound) and "
-                       + "\(Self.bucketSizeRange.upperBound) MiB, got \(bucketSizeMB)")
+            throw ProgramError.invalidValue("--bucket-size must be between \(Self.bucketSizeRange.lowerBound) and "
+                                            + "\(Self.bucketSizeRange.upperBound) MiB, got \(bucketSizeMB)")
         }
         guard stallTimeout >= 0, stallTimeout.isFinite else {
-            throw fail("--stall-timeout must be a number of seconds >= 0 (0: no limit), got \(stallTimeout)")
+            throw ProgramError.invalidValue("--stall-timeout must be a number of seconds >= 0 (0: no limit), got \(stallTimeout)")
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Benchmarks
+import Common
 import Foundation
 import Tensors
 
@@ -28,8 +29,11 @@ struct Bench: ParsableCommand {
         var layers = false
 
         func validate() throws {
-            guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
-            guard steps > 0 else { throw ValidationError("--steps must be positive") }
+            try validating {
+                try Check.side(size, flag: "--size")
+                try Check.range(steps, 1...100_000, flag: "--steps")
+                try Check.batchSize(batch.batch, channels: 16, height: size, width: size)
+            }
         }
 
         func run() throws {

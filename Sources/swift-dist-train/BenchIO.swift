@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import Cluster
+import Common
 import Foundation
 import PatchStore
 
@@ -24,6 +25,10 @@ struct BenchIO: ParsableCommand {
 
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
+
+    func validate() throws {
+        try validating { if let reads { try Check.range(reads, 1...Int(Int32.max), flag: "--reads") } }
+    }
 
     func run() throws {
         Job.run {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Benchmarks
 import Cluster
+import Common
 import Foundation
 import Losses
 
@@ -27,9 +28,13 @@ struct BenchModel: ParsableCommand {
     var warmup = 3
 
     func validate() throws {
-        guard size > 0, size % 8 == 0 else { throw ValidationError("--size must be a positive multiple of 8") }
-        guard classes > 0, steps > 0, warmup >= 0 else {
-            throw ValidationError("--classes and --steps must be positive, --warmup not negative")
+        try validating {
+            try Check.side(size, flag: "--size")
+            try Check.range(classes, Limits.classes, flag: "--classes")
+            try Check.range(inChannels, Limits.channels, flag: "--in-channels")
+            try Check.range(steps, 1...100_000, flag: "--steps")
+            try Check.range(warmup, 0...100_000, flag: "--warmup")
+            try Check.batchSize(batch.batch, channels: inChannels, height: size, width: size)
         }
     }
 

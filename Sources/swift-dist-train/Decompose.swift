@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Common
 import Decompose
 
 /// `decompose`: does a loss computed on patches spread over ranks equal the loss of the whole volume?
@@ -36,6 +37,11 @@ struct Decompose: ParsableCommand {
 
     @Flag(help: "Print one JSON document (on rank 0) instead of the table.")
     var json = false
+
+    func validate() throws {
+        guard ["train", "val", "test"].contains(split) else { throw ValidationError("--split must be train, val or test") }
+        try validating { try Check.range(volumes, 0...Int(Int32.max), flag: "--volumes") }
+    }
 
     func run() throws {
         Job.run {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Common
 import Evaluation
 import Inference
 import PatchStore
@@ -49,6 +50,10 @@ struct Evaluate: ParsableCommand {
         } else if prediction == nil || reference == nil {
             throw ValidationError("give --pred and --gt, or --checkpoint and --store")
         }
+        try validating {
+            if let out { try Check.outputDirectory(out) }
+            if let classes { try Check.range(classes, Limits.classes, flag: "--classes") }
+        }
     }
 
     func run() throws {
@@ -77,7 +82,7 @@ struct NIfTILabelReader: LabelVolumeReader {
         let volume = try NIfTIVolume.read(path)
         let (nx, ny, nz) = (volume.shape[0], volume.shape[1], volume.shape[2])
         let spacing = try VoxelSpacing(z: volume.spacing[2], y: volume.spacing[1], x: volume.spacing[0], name: path)
-        return try LabelVolume(shape: VolumeShape(depth: nz, height: ny, width: nx), spacing: spacing,
+        return try LabelVolume(shape: VolumeShape(depth: nz, height: ny, width: nx, name: path), spacing: spacing,
                                values: volume.voxels, name: path)
     }
 }

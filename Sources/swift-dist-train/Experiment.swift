@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Common
 import Experiments
 import Foundation
 
@@ -36,16 +37,29 @@ struct ExperimentCommand: ParsableCommand {
     @Flag(help: "Do not train: evaluate and report the runs already in OUT/<loss> (e.g. from jobs/table1-array.sbatch).")
     var skipTraining = false
 
+    /// Every value is checked before MPI starts (the same checks as `Experiment.run`): a bad one exits 64.
+    func validate() throws {
+        try validating {
+            try Check.range(figureSlices, 0...64, flag: "--figure-slices")
+            try settings().validate()
+        }
+    }
+
+    /// The settings these flags give.
+    func settings() -> Experiment.Settings {
+        var settings = Experiment.Settings(dataset: dataset, out: out ?? "runs/table1-\(dataset)",
+                                           epochs: epochs ?? Experiment.defaultEpochs(dataset))
+        settings.store = store
+        settings.training = schedule.applied(to: settings.training)
+        settings.figureSlices = figureSlices
+        settings.skipTraining = skipTraining
+        settings.command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        return settings
+    }
+
     func run() throws {
         Job.run {
-            var settings = Experiment.Settings(dataset: dataset, out: out ?? "runs/table1-\(dataset)",
-                                               epochs: epochs ?? Experiment.defaultEpochs(dataset))
-            settings.store = store
-            settings.training = schedule.applied(to: settings.training)
-            settings.figureSlices = figureSlices
-            settings.skipTraining = skipTraining
-            settings.command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-            try Experiment.run(settings, world: Communicator.world, programVersion: programVersion)
+            try Experiment.run(settings(), world: Communicator.world, programVersion: programVersion)
         }
     }
 }

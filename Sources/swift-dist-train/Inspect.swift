@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Common
 import Foundation
 import PatchStore
 
@@ -28,7 +29,7 @@ struct Inspect: ParsableCommand {
                 print(report.text)
             }
             if let violations = report.violations, !violations.isEmpty {
-                throw PatchStoreError(.schemaViolation, path: store, "\(violations.count) violation(s) of the patch store specification")
+                throw ProgramError(.schemaViolation, path: store, "\(violations.count) violation(s) of the patch store specification")
             }
         }
     }

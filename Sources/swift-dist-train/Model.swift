@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Common
 import Network
 
 /// `model`: inspect the ENet (`--summary`) or run it on an HDF5 input (`--forward`).
@@ -51,8 +52,11 @@ struct Model: ParsableCommand {
         if forward != nil, input == nil || output == nil {
             throw ValidationError("--forward needs --input and --output")
         }
-        guard (1...15).contains(inChannels) else { throw ValidationError("--in-channels must be 1...15") }
-        guard classes >= 1 else { throw ValidationError("--classes must be at least 1") }
+        try validating {
+            try Check.range(inChannels, Limits.channels, flag: "--in-channels")
+            try Check.range(classes, 1...Limits.classes.upperBound, flag: "--classes")
+            try Check.side(size, flag: "--size")
+        }
     }
 
     func run() throws {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cluster
+import Common
 import Inference
 
 /// `predict`: a trained model applied to NIfTI scans.
@@ -26,6 +27,10 @@ struct Predict: ParsableCommand {
     var out: String
 
     @OptionGroup var batch: BatchOption
+
+    func validate() throws {
+        try validating { try Check.outputDirectory(out) }
+    }
 
     func run() throws {
         Job.run {

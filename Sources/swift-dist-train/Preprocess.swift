@@ -43,10 +43,19 @@ struct Preprocess: ParsableCommand {
     @Option(help: "pairs: comma-separated class names (K of them).")
     var classNames: String?
 
+    /// The --split fractions, when they are three numbers.
+    var fractions: [Double]? {
+        let values = split.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        return values.count == 3 && values.allSatisfy { $0 != nil } ? values.map { $0! } : nil
+    }
+
+    func validate() throws {
+        guard fractions != nil else { throw ValidationError("--split needs three numbers, e.g. 70,10,20") }
+    }
+
     func run() throws {
         Job.run {
-            let fractions = split.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard fractions.count == 3 else { throw ValidationError("--split needs three numbers, e.g. 70,10,20") }
+            let fractions = self.fractions!
             var options = PreprocessOptions(kind: dataset, input: input, output: out)
             options.size = size
             options.patch = patch

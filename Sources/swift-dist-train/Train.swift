@@ -67,13 +67,12 @@ struct Train: ParsableCommand {
                                valueName: "seconds"))
     var stallTimeout = TrainingSettings().stallTimeout
 
+    @Flag(help: "With --resume: continue on a store other than the one the checkpoint was trained on.")
+    var allowDifferentStore = false
+
     /// Every value that does not depend on the data is checked before MPI starts: a bad one exits 64.
     func validate() throws {
-        do {
-            try settings(store: "", out: "").validate()
-        } catch let error as TrainingError {
-            throw ValidationError(error.description)
-        }
+        try validating { try settings(store: store ?? "", out: out ?? "runs").validate() }
     }
 
     /// The settings these flags give.
@@ -97,7 +96,8 @@ struct Train: ParsableCommand {
             let storePath = try store ?? BuiltInDataset.store(.acdc, world: world, programVersion: programVersion)
             // Every rank must use rank 0's choice of a fresh directory.
             let outPath = try out ?? world.broadcast(world.isRoot ? freshRunDirectory(loss.loss.rawValue) : "")
-            try TrainingRun.run(settings(store: storePath, out: outPath), world: world, programVersion: programVersion)
+            try TrainingRun.run(settings(store: storePath, out: outPath), world: world, programVersion: programVersion,
+                                allowDifferentStore: allowDifferentStore)
         }
     }
 }

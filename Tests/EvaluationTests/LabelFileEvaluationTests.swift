@@ -1,3 +1,4 @@
+import Common
 import XCTest
 import Foundation
 @testable import Evaluation
@@ -6,7 +7,7 @@ import Foundation
 struct MemoryReader: LabelVolumeReader {
     var volumes: [String: LabelVolume]
     func readLabels(_ path: String) throws -> LabelVolume {
-        guard let v = volumes[path] else { throw EvaluationError(path, "not in the test reader") }
+        guard let v = volumes[path] else { throw ProgramError(.badInput, path: path, "not in the test reader") }
         return v
     }
 }
@@ -56,9 +57,15 @@ final class LabelFileEvaluationTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/per_volume.csv"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/summary.json"))
 
-        let onlyClass1 = try LabelFileEvaluation.evaluate(prediction: "\(root)/pred", reference: "\(root)/gt",
-                                                          classes: 2, reader: reader)
-        XCTAssertEqual(onlyClass1.scores.map(\.classIndex), [1, 1])
+        // A label the given classes do not include is an error naming the file, not a silent score.
+        XCTAssertThrowsError(try LabelFileEvaluation.evaluate(prediction: "\(root)/pred", reference: "\(root)/gt",
+                                                              classes: 2, reader: reader)) {
+            XCTAssertEqual(($0 as? ProgramError)?.kind, .labelOutOfRange, "\($0)")
+            XCTAssertTrue("\($0)".contains("\(self.root)/") && "\($0)".contains("label 2"), "\($0)")
+        }
+        let threeClasses = try LabelFileEvaluation.evaluate(prediction: "\(root)/pred", reference: "\(root)/gt",
+                                                            classes: 3, reader: reader)
+        XCTAssertEqual(threeClasses.scores.map(\.classIndex), [1, 2, 1, 2])
     }
 
     func testMissingPredictionIsAnError() throws {

@@ -1,3 +1,4 @@
+import Common
 import XCTest
 @testable import Figures
 
@@ -135,7 +136,7 @@ final class OverlayGridTests: XCTestCase {
         noRows.rows = []
         for (name, grid) in [("maps", tooFewMaps), ("label", badLabel), ("image", shortImage), ("rows", noRows)] {
             XCTAssertThrowsError(try grid.render(), name) { error in
-                guard case FigureError.invalidInput = error else { return XCTFail("\(name): \(error)") }
+                guard (error as? ProgramError)?.kind == .badInput else { return XCTFail("\(name): \(error)") }
             }
         }
         XCTAssertThrowsError(try badLabel.render()) { XCTAssertTrue("\($0)".contains("label 3")) }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import XCTest
 @testable import Figures
@@ -42,11 +43,11 @@ final class PNGTests: XCTestCase {
         let directory = try scratchDirectory(self) + "/missing-dir"
         let path = directory + "/figure.png"
         XCTAssertThrowsError(try Canvas(width: 3, height: 3).writePNG(to: path)) { error in
-            guard case let FigureError.cannotWrite(failedPath, reason) = error else {
+            guard let error = error as? ProgramError, error.kind == .writeFailed else {
                 return XCTFail("unexpected error \(error)")
             }
-            XCTAssertEqual(failedPath, path)
-            XCTAssertFalse(reason.isEmpty)
+            XCTAssertEqual(error.path, path)
+            XCTAssertFalse(error.message.isEmpty)
             XCTAssertTrue("\(error)".contains(path), "\(error)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path))
@@ -69,10 +70,10 @@ final class PNGTests: XCTestCase {
         let path = try scratchDirectory(self) + "/not.png"
         try Data("hello, not a png".utf8).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try PNGReader.read(path)) { error in
-            guard case let FigureError.cannotRead(failedPath, _) = error else {
+            guard let error = error as? ProgramError, error.kind == .badInput else {
                 return XCTFail("unexpected error \(error)")
             }
-            XCTAssertEqual(failedPath, path)
+            XCTAssertEqual(error.path, path)
         }
         XCTAssertThrowsError(try PNGReader.read(path + ".missing"))
     }

@@ -1,3 +1,4 @@
+import Common
 import HDF5
 import TestSupport
 import XCTest
@@ -116,14 +117,14 @@ final class H5FileTests: XCTestCase {
 
     func testMissingFileIsAClearError() {
         XCTAssertThrowsError(try H5File.open(path("nope.h5"))) { error in
-            XCTAssertEqual(error as? H5Error, H5Error(path: path("nope.h5"), "no such file"))
+            XCTAssertEqual(error as? ProgramError, ProgramError(.missingFile, path: path("nope.h5"), "no such file"))
         }
     }
 
     func testFileThatIsNotHDF5IsAClearError() throws {
         try Data("this is a text file, not HDF5\n".utf8).write(to: URL(fileURLWithPath: path("text.h5")))
         XCTAssertThrowsError(try H5File.open(path("text.h5"))) { error in
-            XCTAssertEqual(error as? H5Error, H5Error(path: path("text.h5"), "not an HDF5 file"))
+            XCTAssertEqual(error as? ProgramError, ProgramError(.notHDF5, path: path("text.h5"), "not an HDF5 file"))
         }
     }
 

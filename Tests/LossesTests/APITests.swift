@@ -1,3 +1,4 @@
+import Common
 import XCTest
 @testable import Losses
 
@@ -26,11 +27,11 @@ final class APITests: XCTestCase {
     func testMimeWeightsRejectAnAbsentClassByName() {
         XCTAssertThrowsError(try MimeWeights(counts: [900, 100, 0], patches: 10, pixelsPerPatch: 100,
                                              classNames: ["background", "WMH", "other pathologies"])) { error in
-            XCTAssertEqual(error as? LossError, .classAbsentFromTraining(classIndex: 2, className: "other pathologies"))
+            XCTAssertEqual(error as? ProgramError, LossError.classAbsentFromTraining(classIndex: 2, className: "other pathologies"))
             XCTAssertTrue("\(error)".contains("other pathologies"))
         }
         XCTAssertThrowsError(try MimeWeights(counts: [1000, 0], patches: 10, pixelsPerPatch: 100)) { error in
-            XCTAssertEqual(error as? LossError, .classAbsentFromTraining(classIndex: 1, className: "class 1"))
+            XCTAssertEqual(error as? ProgramError, LossError.classAbsentFromTraining(classIndex: 1, className: "class 1"))
         }
         // Explicit weights are the way out; they must be positive and finite, one per class.
         XCTAssertNoThrow(try MimeWeights(a: [1, 2, 3], b: [0.1, 0.2, 0.3]))
@@ -42,14 +43,14 @@ final class APITests: XCTestCase {
     func testInvalidInputsAreTypedErrors() throws {
         let shape = LossShape(images: 1, classes: 3, height: 2, width: 2)
         let batch = Batch.random(shape, seed: 51)
-        XCTAssertThrowsError(try Loss(.mime)) { XCTAssertTrue($0 is LossError) }
+        XCTAssertThrowsError(try Loss(.mime)) { XCTAssertTrue($0 is ProgramError) }
         XCTAssertThrowsError(try Loss(.dice, options: LossOptions(eps: -1)))
         let loss = try Loss(.dice)
         XCTAssertThrowsError(try loss.value(logits: Array(batch.logits.dropLast()), labels: batch.labels, shape: shape)) {
-            XCTAssertEqual($0 as? LossError, .sizeMismatch(buffer: "logits", expected: 12, actual: 11))
+            XCTAssertEqual($0 as? ProgramError, LossError.sizeMismatch(buffer: "logits", expected: 12, actual: 11))
         }
         XCTAssertThrowsError(try loss.value(logits: batch.logits, labels: [0, 1, 3, 0], shape: shape)) {
-            XCTAssertEqual($0 as? LossError, .labelOutOfRange(label: 3, index: 2, classes: 3))
+            XCTAssertEqual($0 as? ProgramError, LossError.labelOutOfRange(label: 3, index: 2, classes: 3))
         }
         let mime = try Loss(.mime, options: LossOptions(mimeWeights: try MimeWeights(a: [1, 1], b: [1, 1])))
         XCTAssertThrowsError(try mime.value(logits: batch.logits, labels: batch.labels, shape: shape))

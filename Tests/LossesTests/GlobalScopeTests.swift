@@ -1,3 +1,4 @@
+import Common
 import XCTest
 @testable import Losses
 
@@ -84,14 +85,14 @@ final class GlobalScopeTests: XCTestCase {
         let batch = Batch.random(shape, seed: 42)
         let unreduced = try Loss(.dice, options: LossOptions(diceScope: .global))
         XCTAssertThrowsError(try unreduced.value(logits: batch.logits, labels: batch.labels, shape: shape)) {
-            XCTAssertEqual($0 as? LossError, .missingReduction)
+            XCTAssertEqual($0 as? ProgramError, LossError.missingReduction)
         }
         // CE and Mime need no reduction in any scope.
         XCTAssertNoThrow(try Loss(.ce, options: LossOptions(diceScope: .global)).value(
             logits: batch.logits, labels: batch.labels, shape: shape))
         let loss = try Loss(.dice, options: LossOptions(diceScope: .global, reduceStatistics: { $0.append(1) }))
         XCTAssertThrowsError(try loss.value(logits: batch.logits, labels: batch.labels, shape: shape)) {
-            XCTAssertEqual($0 as? LossError, .reductionChangedLength(expected: 12, actual: 13))
+            XCTAssertEqual($0 as? ProgramError, LossError.reductionChangedLength(expected: 12, actual: 13))
         }
         struct RankFailed: Error {}
         let failing = try Loss(.gdlCE, options: LossOptions(diceScope: .global, reduceStatistics: { _ in throw RankFailed() }))

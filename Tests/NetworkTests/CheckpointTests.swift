@@ -1,3 +1,4 @@
+import Common
 import HDF5
 import XCTest
 @testable import Network
@@ -48,7 +49,7 @@ final class CheckpointTests: XCTestCase {
         try ENet(inChannels: 1, classes: 4).saveWeights(to: path)
         let other = ENet(inChannels: 1, classes: 3)
         XCTAssertThrowsError(try other.loadWeights(from: path)) { error in
-            XCTAssertEqual(error as? NetworkError, .checkpoint(path: path, tensor: "head.out.weight",
+            XCTAssertEqual(error as? ProgramError, NetworkError.checkpoint(path: path, tensor: "head.out.weight",
                                                                message: "shape [4, 16, 1, 1], the model expects [3, 16, 1, 1]"))
             XCTAssertTrue("\(error)".contains(path))
             XCTAssertTrue("\(error)".contains("head.out.weight"))
@@ -66,7 +67,7 @@ final class CheckpointTests: XCTestCase {
         }
         file.close()
         XCTAssertThrowsError(try net.loadWeights(from: missing)) { error in
-            XCTAssertEqual(error as? NetworkError, .checkpoint(path: missing, tensor: "b2_3.conv1b.bias", message: "missing"))
+            XCTAssertEqual(error as? ProgramError, NetworkError.checkpoint(path: missing, tensor: "b2_3.conv1b.bias", message: "missing"))
         }
         // A file with an extra tensor.
         let extra = directory.appendingPathComponent("extra.h5").path

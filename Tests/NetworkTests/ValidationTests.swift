@@ -1,3 +1,4 @@
+import Common
 import XCTest
 @testable import Network
 
@@ -8,8 +9,8 @@ final class ValidationTests: XCTestCase {
         do {
             try net.validate(shape, training: training)
             return nil
-        } catch let NetworkError.invalidInput(message) {
-            return message
+        } catch let error as ProgramError where error.kind == .badInput {
+            return String(error.message.dropFirst("invalid input: ".count))
         } catch {
             return "unexpected \(error)"
         }
@@ -35,7 +36,7 @@ final class ValidationTests: XCTestCase {
     func testForwardRejectsBadInputWithTypedError() {
         XCTAssertThrowsError(try net.forward([Float](repeating: 0, count: 12 * 16), shape: TensorShape(1, 1, 12, 16),
                                              training: false)) { error in
-            guard case NetworkError.invalidInput = error else { return XCTFail("\(error)") }
+            guard (error as? ProgramError)?.kind == .badInput else { return XCTFail("\(error)") }
         }
         XCTAssertThrowsError(try net.backward(gradLogits: [0]))  // before any forward
     }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import HDF5
 @testable import PatchStore
@@ -19,7 +20,7 @@ final class BadInputTests: XCTestCase {
     func pairsFile(_ name: String) -> URL { dir.appendingPathComponent("pairs/" + name) }
 
     /// Preprocessing `input` fails with `kind`, naming `file`, and leaves nothing in out/.
-    func assertPreprocessFails(_ kind: PatchStoreError.Kind, file: URL, _ words: String, input: URL? = nil,
+    func assertPreprocessFails(_ kind: ProgramError.Kind, file: URL, _ words: String, input: URL? = nil,
                                dataset: DatasetKind = .pairs, classes: Int? = nil, line: UInt = #line) throws {
         assertStoreError(try Fixtures.preprocess(dataset, input: input ?? dir.appendingPathComponent("pairs"), output: output,
                                                  size: 16) { $0.classes = classes },

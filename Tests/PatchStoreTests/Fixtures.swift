@@ -1,3 +1,4 @@
+import Common
 import Foundation
 @testable import PatchStore
 import TestSupport
@@ -48,11 +49,11 @@ enum Fixtures {
     }
 }
 
-/// Asserts `body` throws a PatchStoreError of `kind` whose message names `file` and contains `words`.
-func assertStoreError<T>(_ body: @autoclosure () throws -> T, _ kind: PatchStoreError.Kind, file: String, _ words: String,
+/// Asserts `body` throws a ProgramError of `kind` whose message names `file` and contains `words`.
+func assertStoreError<T>(_ body: @autoclosure () throws -> T, _ kind: ProgramError.Kind, file: String, _ words: String,
                          line: UInt = #line) {
     XCTAssertThrowsError(try body(), line: line) { error in
-        guard let e = error as? PatchStoreError else { return XCTFail("not a PatchStoreError: \(error)", line: line) }
+        guard let e = error as? ProgramError else { return XCTFail("not a ProgramError: \(error)", line: line) }
         XCTAssertEqual(e.kind, kind, "\(e)", line: line)
         XCTAssertTrue(e.description.contains(file), "message does not name \(file): \(e)", line: line)
         XCTAssertTrue(e.description.contains(words), "message lacks '\(words)': \(e)", line: line)

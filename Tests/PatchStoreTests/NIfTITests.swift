@@ -1,3 +1,4 @@
+import Common
 import Foundation
 @testable import PatchStore
 import TestSupport
@@ -86,10 +87,10 @@ final class NIfTITests: XCTestCase {
         XCTAssertEqual(back.header.affine, image.header.affine)
     }
 
-    func assertFails(_ file: String, _ kind: PatchStoreError.Kind, _ words: String,
+    func assertFails(_ file: String, _ kind: ProgramError.Kind, _ words: String,
                      line: UInt = #line) {
         XCTAssertThrowsError(try NIfTIVolume.read(file), line: line) { error in
-            guard let e = error as? PatchStoreError else { return XCTFail("\(error)", line: line) }
+            guard let e = error as? ProgramError else { return XCTFail("\(error)", line: line) }
             XCTAssertEqual(e.kind, kind, "\(e)", line: line)
             XCTAssertTrue(e.description.contains(file), "\(e)", line: line)
             XCTAssertTrue(e.description.contains(words), "\(e)", line: line)

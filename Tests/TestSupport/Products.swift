@@ -27,6 +27,8 @@ public struct ProcessResult {
     public var seconds: Double
     /// True when the process was killed after the timeout.
     public var timedOut: Bool
+    /// True when the process ended by a signal (`status` is then the signal number).
+    public var signalled: Bool = false
 }
 
 /// Bytes read from a pipe on another thread (read only after the reader finished).
@@ -74,7 +76,8 @@ public func runProcess(_ executable: URL, _ arguments: [String], environment: [S
     return ProcessResult(status: process.terminationStatus,
                          stdout: String(decoding: outData.data, as: UTF8.self),
                          stderr: String(decoding: errData.data, as: UTF8.self),
-                         seconds: Date().timeIntervalSince(start), timedOut: timedOut)
+                         seconds: Date().timeIntervalSince(start), timedOut: timedOut,
+                         signalled: process.terminationReason == .uncaughtSignal)
 }
 
 /// Environment that lets `mpirun` run as root (as on CI) and keeps OpenMP to one thread per rank.

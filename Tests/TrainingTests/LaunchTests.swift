@@ -1,3 +1,4 @@
+import Common
 import Foundation
 import Training
 import XCTest
@@ -7,7 +8,7 @@ final class LaunchTests: XCTestCase {
         let step = ["SLURM_NTASKS": "2", "SLURM_STEP_ID": "0"]
         XCTAssertNoThrow(try LaunchCheck.verify(worldSize: 2, environment: step))
         XCTAssertThrowsError(try LaunchCheck.verify(worldSize: 1, environment: step)) { error in
-            XCTAssertEqual(error as? TrainingError, .slurmMismatch(worldSize: 1, tasks: 2))
+            XCTAssertEqual(error as? ProgramError, TrainingError.slurmMismatch(worldSize: 1, tasks: 2))
         }
         // Outside a job step (e.g. the batch script itself) there is nothing to check.
         XCTAssertNoThrow(try LaunchCheck.verify(worldSize: 1, environment: ["SLURM_NTASKS": "2"]))

@@ -1,3 +1,4 @@
+import Common
 import Training
 import XCTest
 
@@ -65,7 +66,7 @@ final class ShardSamplerTests: XCTestCase {
 
     func testTooFewPatchesAndZeroBatchAreErrors() {
         XCTAssertThrowsError(try ShardSampler(count: 7, rank: 0, worldSize: 4, batch: 2, seed: 0)) { error in
-            XCTAssertEqual(error as? TrainingError, .tooFewPatches(count: 7, needed: 8))
+            XCTAssertEqual(error as? ProgramError, TrainingError.tooFewPatches(count: 7, needed: 8))
         }
         XCTAssertThrowsError(try ShardSampler(count: 7, rank: 0, worldSize: 1, batch: 0, seed: 0))
     }

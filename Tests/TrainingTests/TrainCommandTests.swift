@@ -129,7 +129,7 @@ final class TrainCommandTests: TrainingTestCase {
     func testBadInputIsAClearErrorAndWritesNothing() throws {
         let cases: [(ranks: Int, arguments: [String], message: String)] = [
             (0, ["--store", "/nonexistent/store.h5"], "/nonexistent/store.h5: no such file"),
-            (0, ["--batch", "0"], "--batch must be at least 1"),
+            (0, ["--batch", "0"], "--batch must be in 1...1024, got 0"),
             (0, ["--loss", "bogus"], "The value 'bogus' is invalid for '--loss <loss>'"),
             (0, ["--nonfinite", "maybe"], "Please provide one of 'skip' and 'abort'"),
             (4, ["--batch", "8"], "fewer than one global batch"),

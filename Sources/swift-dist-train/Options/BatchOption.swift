@@ -1,4 +1,5 @@
 import ArgumentParser
+import Common
 import Training
 
 /// `--batch`, shared by training, prediction and the benchmarks.
@@ -7,6 +8,6 @@ struct BatchOption: ParsableArguments {
     var batch = TrainingSettings().batch
 
     func validate() throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        try validating { try Check.range(batch, Limits.batch, flag: "--batch") }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Common
 import Foundation
 
 /// `--threads`, shared by every command that computes.
@@ -10,7 +11,7 @@ struct ThreadsOption: ParsableArguments {
     var count: Int { threads ?? defaultThreads() }
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let threads { try validating { try Check.range(threads, Limits.threads, flag: "--threads") } }
     }
 }
 
