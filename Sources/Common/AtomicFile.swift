@@ -1,4 +1,3 @@
-import Common
 import Foundation
 
 /// Writes files so that readers see either the old file or the complete new one, never a

@@ -1,4 +1,3 @@
-import Common
 import Foundation
 
 /// An advisory lock (`flock`) on an output directory: one writer per directory. The lock is the

@@ -1,4 +1,3 @@
-import Common
 import Foundation
 
 /// A content checksum for recording which file a run used.

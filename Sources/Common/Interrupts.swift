@@ -1,4 +1,3 @@
-import Common
 import Foundation
 
 /// SIGTERM, SIGINT and SIGUSR1 (which SLURM's `--signal` sends before a time limit), for

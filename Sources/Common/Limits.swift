@@ -1,4 +1,3 @@
-import Common
 import Foundation
 
 /// The sizes and counts this program accepts, from flags and from files (README, *Limits*).

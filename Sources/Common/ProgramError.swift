@@ -69,7 +69,6 @@ extension ProgramError {
 }
 
 #if canImport(Glibc)
-import Common
 import Glibc
 #elseif canImport(Darwin)
 import Darwin

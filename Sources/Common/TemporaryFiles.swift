@@ -1,4 +1,3 @@
-import Common
 import Foundation
 
 /// The temporary files this process is writing (`<file>.tmp-<pid>-<n>`, next to the file they
