@@ -8,7 +8,9 @@
 ///   share the rank's link in order (each occupies it for bytes·β) and arrive α later;
 /// - the next round is posted, and a reduce round's bytes combined (γ per byte, on the
 ///   training thread, which delays the rest of backward), only when the training thread
-///   looks: after each layer during backward, continuously after it (`finish`).
+///   looks: after each layer during backward, continuously after it (`finish`);
+/// - posting and completing a round costs the training thread `roundOverhead` (MPI's
+///   software path: more buckets, more of it).
 ///
 /// What is left after backward, plus the combining done during it, is the exposed
 /// communication of the step. Every rank is assumed to run the same timeline.
@@ -21,6 +23,8 @@ public struct OverlapSimulation: Sendable {
     public var bucketFloats: Int
     /// Bytes of the step's agreement, posted before backward.
     public var agreementBytes = 24.0
+    /// Seconds of the training thread per round posted and completed.
+    public var roundOverhead = 0.0
 
     public init(costs: CostParameters, ranks: Int, timeline: BackwardTimeline, parameterCount: Int,
                 bucketFloats: Int) {
@@ -37,7 +41,7 @@ public struct OverlapSimulation: Sendable {
         /// Seconds the step is longer than backward alone: the exchange's tail after
         /// backward plus the combining done during it.
         public var exposedSeconds: Double
-        /// The same sums one after another with nothing to overlap.
+        /// The same sums one after another with nothing to overlap (round overheads included).
         public var sequentialSeconds: Double
         public var buckets: Int
 
@@ -54,14 +58,14 @@ public struct OverlapSimulation: Sendable {
         let algorithm = ExchangeAlgorithm.ordered(ranks: ranks)
         var sums = [Sum(rounds: algorithm.rounds(ranks: ranks, bytes: agreementBytes))]
         let buckets = self.buckets
-        var link = Link(costs: costs)
-        link.post(&sums[0], at: 0)
+        var link = Link(costs: costs, overhead: roundOverhead)
         var delay = 0.0, started = 0
+        link.post(&sums[0], at: &delay)
         for point in timeline.points {
             var t = point.seconds + delay
             while started < buckets.count, point.offset <= buckets[started].lowerBound {
                 sums.append(Sum(rounds: algorithm.rounds(ranks: ranks, bytes: Double(buckets[started].count * 4))))
-                link.post(&sums[sums.count - 1], at: t)
+                link.post(&sums[sums.count - 1], at: &t)
                 started += 1
             }
             for i in sums.indices { link.advance(&sums[i], at: &t) }
@@ -70,7 +74,7 @@ public struct OverlapSimulation: Sendable {
         var t = timeline.backwardSeconds + delay
         while started < buckets.count {
             sums.append(Sum(rounds: algorithm.rounds(ranks: ranks, bytes: Double(buckets[started].count * 4))))
-            link.post(&sums[sums.count - 1], at: t)
+            link.post(&sums[sums.count - 1], at: &t)
             started += 1
         }
         // After backward the training thread polls without pause: take arrivals in order.
@@ -79,7 +83,7 @@ public struct OverlapSimulation: Sendable {
             link.advance(&sums[i], at: &t)
         }
         let sequential = sums.reduce(0) { total, sum in
-            total + sum.rounds.reduce(0) { $0 + $1.terms.seconds(with: costs) }
+            total + sum.rounds.reduce(0) { $0 + $1.terms.seconds(with: costs) + roundOverhead }
         }
         return Outcome(exposedSeconds: t - timeline.backwardSeconds, sequentialSeconds: sequential,
                        buckets: buckets.count)
@@ -95,11 +99,14 @@ public struct OverlapSimulation: Sendable {
     /// The rank's link: messages go out one after another.
     private struct Link {
         let costs: CostParameters
+        let overhead: Double
         var free = 0.0
 
-        /// Posts the sum's next round at time t (or completes a sum without rounds).
-        mutating func post(_ sum: inout Sum, at t: Double) {
+        /// Posts the sum's next round at time t, which the posting advances (or completes
+        /// a sum without rounds).
+        mutating func post(_ sum: inout Sum, at t: inout Double) {
             guard sum.next < sum.rounds.count else { sum.arrival = nil; return }
+            t += overhead
             let terms = sum.rounds[sum.next].terms
             free = max(t, free) + terms.bytes * costs.beta
             sum.arrival = free + terms.latency * costs.alpha
@@ -111,7 +118,7 @@ public struct OverlapSimulation: Sendable {
             while let arrival = sum.arrival, arrival <= t {
                 t += sum.rounds[sum.next].terms.combined * costs.gamma
                 sum.next += 1
-                post(&sum, at: t)
+                post(&sum, at: &t)
             }
         }
     }

@@ -41,9 +41,11 @@ public struct ScalingPrediction: Codable, Sendable {
     /// `bucketMiB` is the ordered variants' `--bucket-size` (the default, 2, for one bucket).
     /// The allgather adds R copies of the gradient held in R·P bytes of scratch (117 MB at
     /// 64 ranks), far beyond the caches: its sum runs at `memoryGamma` when that is slower
-    /// than `costs.gamma`.
+    /// than `costs.gamma`. Each round of the ordered exchange costs the training thread
+    /// `roundOverhead` seconds.
     public static func predict(_ variant: ExchangeVariant, ranks: Int, costs: CostParameters, network: String,
-                               profile: StepProfile, bucketMiB: Double, memoryGamma: Double = 0) -> ScalingPrediction {
+                               profile: StepProfile, bucketMiB: Double, memoryGamma: Double = 0,
+                               roundOverhead: Double = 0) -> ScalingPrediction {
         let bytes = Double(profile.parameters * 4)
         let levels = ranks > 1 ? ceil(log2(Double(ranks))) : 0
         var exposed = levels * costs.alpha / checksumEvery, hidden = 0.0
@@ -57,9 +59,10 @@ public struct ScalingPrediction: Codable, Sendable {
         case .orderedOneBucket, .orderedOverlapped:
             bucket = bucketMiB
             let floats = max(1, Int(bucketMiB * 262_144))
-            let outcome = ranks > 1
-                ? OverlapSimulation(costs: costs, ranks: ranks, timeline: profile.timeline,
-                                    parameterCount: profile.parameters, bucketFloats: floats).run()
+            var simulation = OverlapSimulation(costs: costs, ranks: ranks, timeline: profile.timeline,
+                                               parameterCount: profile.parameters, bucketFloats: floats)
+            simulation.roundOverhead = roundOverhead
+            let outcome = ranks > 1 ? simulation.run()
                 : OverlapSimulation.Outcome(exposedSeconds: 0, sequentialSeconds: 0, buckets: 1)
             exposed += outcome.exposedSeconds
             hidden = outcome.hiddenFraction

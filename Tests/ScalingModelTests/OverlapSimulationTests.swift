@@ -62,6 +62,19 @@ final class OverlapSimulationTests: XCTestCase {
         XCTAssertEqual(outcome.exposedSeconds, 10 * 200 * 1e-5 + 12 * 1e-5, accuracy: 1e-9)
     }
 
+    func testEveryRoundCostsTheTrainingThread() {
+        // A free network: what remains is posting the rounds. One bucket after backward posts
+        // its 2·log2(8) rounds then; ten buckets post theirs during backward, which they delay.
+        let free = CostParameters(alpha: 0, beta: 0, gamma: 0)
+        for (buckets, floats) in [(1, 1000), (10, 100)] {
+            var simulation = OverlapSimulation(costs: free, ranks: 8, timeline: timeline, parameterCount: 1000,
+                                               bucketFloats: floats)
+            simulation.roundOverhead = 1e-6
+            XCTAssertEqual(simulation.run().exposedSeconds, Double(6 * (buckets + 1)) * 1e-6, accuracy: 1e-12,
+                           "\(buckets) bucket(s) and the agreement, 6 rounds each")
+        }
+    }
+
     func testSlowerNetworksExposeMore() {
         var previous = 0.0
         for beta in [1e-9, 1e-8, 1e-7, 1e-6] {
