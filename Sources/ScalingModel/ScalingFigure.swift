@@ -20,9 +20,9 @@ extension ScalingReport {
                     series.append(.init(name: "\(network.name): \(variant.rawValue)", points: points, color: color))
                 }
             }
-            var chart = LineChart(title: "ENet \(profile.size)x\(profile.size), batch \(profile.batch), "
-                                  + "\(profile.threads) thread: predicted weak scaling",
-                                  xTitle: "ranks", yTitle: "efficiency (%)", series: series)
+            var chart = LineChart(title: "ENet \(profile.size)x\(profile.size): predicted weak scaling",
+                                  xTitle: "ranks (batch \(profile.batch), \(profile.threads) thread each)",
+                                  yTitle: "efficiency (%)", series: series)
             chart.width = 1200
             chart.height = 560
             chart.yRange = 0...100

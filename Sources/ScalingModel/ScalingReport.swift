@@ -37,6 +37,8 @@ public struct ScalingReport: Sendable {
     public struct Check: Codable, Sendable {
         public var ranks: Int
         public var cores: Int
+        /// Training images per second over all ranks.
+        public var imagesPerSecond: Double
         /// Exposed communication per step averaged over ranks (waiting for slower ranks included).
         public var measuredMilliseconds: Double
         /// Per step on the rank that waited least: the exchange's own cost.
@@ -45,7 +47,7 @@ public struct ScalingReport: Sendable {
 
         enum CodingKeys: String, CodingKey {
             case ranks, cores
-            case measuredMilliseconds = "measured_exposed_ms", leastMeasuredMilliseconds = "measured_least_exposed_ms"
+            case imagesPerSecond = "images_per_s", measuredMilliseconds = "measured_exposed_ms", leastMeasuredMilliseconds = "measured_least_exposed_ms"
             case predictedMilliseconds = "predicted_exposed_ms"
         }
     }
@@ -131,7 +133,7 @@ public struct ScalingReport: Sendable {
             let costs = CostParameters(alpha: local.alpha * slow, beta: local.beta * slow, gamma: local.gamma * slow)
             let predicted = ScalingPrediction.predict(.orderedOneBucket, ranks: run.ranks, costs: costs, network: localTransport,
                                                       profile: profile.slowed(by: slow), bucketMiB: defaultBucketMiB)
-            return Check(ranks: run.ranks, cores: run.cores, measuredMilliseconds: run.exposedMillisecondsPerStep,
+            return Check(ranks: run.ranks, cores: run.cores, imagesPerSecond: run.imagesPerSecond, measuredMilliseconds: run.exposedMillisecondsPerStep,
                          leastMeasuredMilliseconds: run.leastExposedMillisecondsPerStep,
                          predictedMilliseconds: 1000 * predicted.exposedSeconds)
         }

@@ -64,16 +64,19 @@ extension ScalingReport {
             out.append("")
         }
         if !checks.isEmpty {
-            out.append("This machine's training runs (`scripts/bench-scaling`, 128², one bucket) against the model "
-                       + "(fitted shared-memory costs, compute and exchange slowed by ranks/cores):")
+            let single = inputs.training.first { $0.ranks == 1 }
+                .map { String(format: "; 1 rank: %.1f images/s", $0.imagesPerSecond) } ?? ""
+            out.append("This machine's training runs (`scripts/bench-scaling`, 128², batch 8, one bucket\(single)) "
+                       + "against the model (fitted shared-memory costs, compute and exchange slowed by ranks/cores):")
             out.append("")
-            out.append("| ranks | exposed per step: mean over ranks | on the rank that waited least | model | "
+            out.append("| ranks | images/s | exposed per step: mean over ranks | on the rank that waited least | model | "
                        + "least / model |")
-            out.append("|---|---|---|---|---|")
+            out.append("|---|---|---|---|---|---|")
             for c in checks {
                 let over = c.ranks > c.cores ? " (oversubscribed)" : ""
                 let least = c.leastMeasuredMilliseconds
-                out.append("| \(c.ranks)\(over) | \(String(format: "%.2f", c.measuredMilliseconds)) ms | "
+                out.append("| \(c.ranks)\(over) | \(String(format: "%.1f", c.imagesPerSecond)) | "
+                           + "\(String(format: "%.2f", c.measuredMilliseconds)) ms | "
                            + (least.map { String(format: "%.2f ms", $0) } ?? "–") + " | "
                            + "\(String(format: "%.2f", c.predictedMilliseconds)) ms | "
                            + (least.map { String(format: "%.2f", $0 / c.predictedMilliseconds) } ?? "–") + " |")
@@ -84,7 +87,10 @@ extension ScalingReport {
 
     // MARK: formatting
 
-    func percent(_ x: Double) -> String { String(format: x >= 0.995 && x < 1 ? "%.1f %%" : "%.0f %%", 100 * x) }
+    /// Whole percents, with decimals near 100 % (where the differences are).
+    func percent(_ x: Double) -> String {
+        String(format: x >= 0.999 && x < 1 ? "%.2f %%" : x >= 0.99 && x < 1 ? "%.1f %%" : "%.0f %%", 100 * x)
+    }
     func micro(_ seconds: Double) -> String { String(format: seconds < 1e-5 ? "%.2f µs" : "%.1f µs", 1e6 * seconds) }
     func milli(_ seconds: Double) -> String {
         String(format: seconds < 0.01 ? "%.2f ms" : seconds < 1 ? "%.1f ms" : "%.0f ms", 1000 * seconds)
