@@ -57,8 +57,12 @@ public struct ScalingInputs: Sendable {
     /// runs and `io.json` are optional; the rest is not.
     public static func load(directory: String, networksFile: String) throws -> ScalingInputs {
         let folder = URL(fileURLWithPath: directory)
-        let models = try FileManager.default.contentsOfDirectory(atPath: directory)
-            .filter { $0.hasPrefix("model-") && $0.hasSuffix(".json") }.sorted()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+              let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw ScalingModelError.invalidInput(path: directory, "not a readable directory")
+        }
+        let models = names.filter { $0.hasPrefix("model-") && $0.hasSuffix(".json") }.sorted()
         guard !models.isEmpty else {
             throw ScalingModelError.invalidInput(path: directory, "no model-<size>.json (bench model --readiness)")
         }

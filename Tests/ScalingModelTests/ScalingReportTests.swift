@@ -100,6 +100,9 @@ final class ScalingReportTests: XCTestCase {
         XCTAssertThrowsError(try ScalingInputs.load(directory: directory, networksFile: directory + "/n.json")) {
             XCTAssertTrue("\($0)".contains("no model-<size>.json"), "\($0)")
         }
+        XCTAssertThrowsError(try ScalingInputs.load(directory: directory + "/missing", networksFile: "n.json")) {
+            XCTAssertEqual("\($0)", directory + "/missing: not a readable directory")
+        }
         try "{}".write(toFile: directory + "/model-128.json", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ScalingInputs.load(directory: directory, networksFile: directory + "/n.json")) {
             XCTAssertTrue("\($0)".hasPrefix(directory + "/model-128.json: not the expected JSON"), "\($0)")
