@@ -76,12 +76,15 @@ let package = Package(
         .target(name: "Decompose", dependencies: ["Cluster", "Common", "Losses", "Network", "PatchStore", "Tensors"]),
         // `bench`: the training step and inference, each convolution, store reads.
         .target(name: "Benchmarks", dependencies: ["Common", "ENetTraining", "Losses", "Network", "PatchStore",
-                                                   "Tensors"]),
+                                                   "ScalingModel", "Tensors"]),
+        // `bench scaling-model`: α-β-γ costs fitted to `bench allreduce`, the exchange against
+        // backward's gradient readiness, weak-scaling predictions, their table and figure.
+        .target(name: "ScalingModel", dependencies: ["Figures"]),
 
         // The command-line tool: thin, every subcommand calls into a library.
         .executableTarget(name: "swift-dist-train", dependencies: [
             "Benchmarks", "Cluster", "Decompose", "ENetTraining", "Evaluation", "Experiments", "HDF5", "Inference",
-            "Losses", "Network", "PatchStore", "SyntheticData", "Tensors", "Training",
+            "Losses", "Network", "PatchStore", "ScalingModel", "SyntheticData", "Tensors", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -104,6 +107,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Common"]),
         .testTarget(name: "LossesTests", dependencies: ["Losses", "Common"]),
         .testTarget(name: "FiguresTests", dependencies: ["Figures", "Common"]),
+        .testTarget(name: "ScalingModelTests", dependencies: ["ScalingModel"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Common", "HDF5", "Tensors"],
                     resources: [.copy("Fixtures")]),
         // evaluate, predict and experiment through the built tool, on one tiny trained run.

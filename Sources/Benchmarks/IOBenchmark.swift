@@ -12,6 +12,11 @@ public struct IOBenchmarkResult: Codable, Sendable {
     public var patchesPerSecond: Double
     /// Uncompressed bytes delivered per second (images as float32 + labels as uint8), MB = 1e6 bytes.
     public var megabytesPerSecond: Double
+    /// Uncompressed bytes of one patch (image and label).
+    public var bytesPerPatch: Int
+    /// The store file's size over its patches (every split): what a patch costs to read from
+    /// disk, compressed chunks and metadata included.
+    public var fileBytesPerPatch: Double
 }
 
 public enum IOBenchmark {
@@ -42,9 +47,13 @@ public enum IOBenchmark {
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let bytes = Double(total * (reader.channels * pixels * 4 + pixels))
+        let patchBytes = reader.channels * pixels * 4 + pixels
+        let bytes = Double(total * patchBytes)
+        let fileBytes = (try FileManager.default.attributesOfItem(atPath: store)[.size] as? NSNumber)?.doubleValue ?? 0
+        let allPatches = Split.allCases.map { reader.count($0) }.reduce(0, +)
         return IOBenchmarkResult(store: store, split: split.rawValue, patches: total,
                                  patchShape: [reader.channels] + reader.patchSize, seconds: seconds,
-                                 patchesPerSecond: Double(total) / seconds, megabytesPerSecond: bytes / seconds / 1e6)
+                                 patchesPerSecond: Double(total) / seconds, megabytesPerSecond: bytes / seconds / 1e6,
+                                 bytesPerPatch: patchBytes, fileBytesPerPatch: fileBytes / Double(max(allPatches, 1)))
     }
 }

@@ -23,6 +23,13 @@ public enum SumBenchmark {
         case mpiIallreduce = "mpi-iallreduce"
         /// Blocking `MPI_Allreduce`: the MPI library's own best.
         case mpiAllreduce = "mpi-allreduce"
+        /// No communication: one element-wise add of the buffer into itself (what each
+        /// byte received costs to combine), on every rank at once. Not an exchange, so not
+        /// measured unless asked for (`exchanges` is the default).
+        case combine
+
+        /// The ways to sum over ranks (every method but `combine`).
+        public static let exchanges: [Method] = [.allgather, .ordered, .mpiIallreduce, .mpiAllreduce]
     }
 
     /// One method at one size: one JSON line.
@@ -58,7 +65,7 @@ public enum SumBenchmark {
 
     /// Runs every method at every size on every rank (a collective); the results are the
     /// same on every rank.
-    public static func run(_ world: Communicator, sizes: [Int], methods: [Method] = Method.allCases,
+    public static func run(_ world: Communicator, sizes: [Int], methods: [Method] = Method.exchanges,
                            repeats: Int, warmup: Int) throws -> [Result] {
         var results: [Result] = []
         for floats in sizes {
@@ -100,7 +107,8 @@ public enum SumBenchmark {
                       bytesSentPerRank: counted ? bytes[0] : nil,
                       bytesReceivedPerRank: counted ? bytes[1] : nil,
                       optimalBytesPerRank: 2 * floats * (ranks - 1) / ranks * MemoryLayout<Float>.stride,
-                      bytesNote: counted ? nil : "sent inside MPI: not visible to the program"
+                      bytesNote: counted ? nil : method == .combine ? "no communication"
+                          : "sent inside MPI: not visible to the program"
                           + (method == .allgather ? "; each rank receives (R-1)·P·4 = "
                              + "\((ranks - 1) * floats * MemoryLayout<Float>.stride) bytes of payload" : ""),
                       extraBytes: call.extraBytes)
@@ -140,6 +148,12 @@ public enum SumBenchmark {
                 try check("MPI_Allreduce", MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, Int32(n), cmpi_float(),
                                                          cmpi_sum(), world.comm))
             }, extraBytes: 0, release: {})
+        case .combine:
+            let other = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(n, 1))
+            other.initialize(repeating: 1)
+            return Call(run: {
+                Float.add(buffer.baseAddress!, other.baseAddress!, into: buffer.baseAddress!, count: n)
+            }, extraBytes: n * MemoryLayout<Float>.stride, release: { other.deallocate() })
         }
     }
 }

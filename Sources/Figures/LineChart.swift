@@ -29,6 +29,8 @@ public struct LineChart {
     public var yRange: ClosedRange<Double>?
     /// Line thickness in pixels (1-3).
     public var lineThickness = 2
+    /// The label of an x tick (e.g. 2^x for an axis of log2 values); nil: the value.
+    public var xTickLabel: ((Double) -> String)?
 
     public init(title: String, xTitle: String, yTitle: String, series: [Series]) {
         self.title = title; self.xTitle = xTitle; self.yTitle = yTitle; self.series = series
@@ -103,7 +105,7 @@ public struct LineChart {
             let x = Int(l.position(x: value, y: l.yTicks.lower).x.rounded())
             canvas.fillRect(x: x, y: l.plotTop, width: 1, height: l.plotHeight, color: grid)
             canvas.fillRect(x: x, y: plotBottom + 1, width: 1, height: 6, color: ink)
-            canvas.drawText(l.xTicks.label(value), centeredAt: x, y: plotBottom + 8,
+            canvas.drawText(xTickLabel?(value) ?? l.xTicks.label(value), centeredAt: x, y: plotBottom + 8,
                             color: ink, scale: s)
         }
         canvas.strokeRect(x: l.plotLeft - 1, y: l.plotTop - 1, width: l.plotWidth + 2,

@@ -18,6 +18,11 @@ public struct EpochMetrics: Codable, Equatable {
     public var exposedCommFraction: Double
     /// The same as seconds per step (averaged over ranks); nil in older files.
     public var exposedCommSecondsPerStep: Double?
+    /// Per step the least exposed time over ranks, averaged over steps: the rank that
+    /// finished backward last waited for no other, so this is the exchange's own cost and
+    /// `exposedCommSecondsPerStep` minus it is time spent waiting for slower ranks. nil in
+    /// older files.
+    public var exposedCommMinSecondsPerStep: Double?
     /// Bytes each rank sent per step in the exchange, counted by the program (averaged
     /// over ranks); nil in older files or with `--reduce mpi` (inside MPI).
     public var commBytesPerStep: Double?
@@ -36,6 +41,7 @@ public struct EpochMetrics: Codable, Equatable {
         case imagesPerSecond = "images_per_s"
         case exposedCommFraction = "exposed_comm_fraction"
         case exposedCommSecondsPerStep = "exposed_comm_s_per_step"
+        case exposedCommMinSecondsPerStep = "exposed_comm_min_s_per_step"
         case commBytesPerStep = "comm_bytes_per_step"
         case dataWaitFraction = "data_wait_fraction"
         case skippedNonFinite = "skipped_nonfinite"
@@ -48,7 +54,7 @@ public struct EpochMetrics: Codable, Equatable {
 
     public init(epoch: Int, step: Int, trainLoss: Double, valDice: [Double], valDiceForeground: Double,
                 imagesPerSecond: Double, exposedCommFraction: Double, exposedCommSecondsPerStep: Double?,
-                commBytesPerStep: Double?, dataWaitFraction: Double, skippedNonFinite: Int, learningRate: Double,
+                exposedCommMinSecondsPerStep: Double? = nil, commBytesPerStep: Double?, dataWaitFraction: Double, skippedNonFinite: Int, learningRate: Double,
                 seconds: Double) {
         self.epoch = epoch
         self.step = step
@@ -58,6 +64,7 @@ public struct EpochMetrics: Codable, Equatable {
         self.imagesPerSecond = imagesPerSecond
         self.exposedCommFraction = exposedCommFraction
         self.exposedCommSecondsPerStep = exposedCommSecondsPerStep
+        self.exposedCommMinSecondsPerStep = exposedCommMinSecondsPerStep
         self.commBytesPerStep = commBytesPerStep
         self.dataWaitFraction = dataWaitFraction
         self.skippedNonFinite = skippedNonFinite
@@ -76,6 +83,7 @@ public struct EpochMetrics: Codable, Equatable {
         exposedCommFraction = try c.decodeIfPresent(Double.self, forKey: .exposedCommFraction)
             ?? decoder.container(keyedBy: LegacyKeys.self).decode(Double.self, forKey: .allreduceFraction)
         exposedCommSecondsPerStep = try c.decodeIfPresent(Double.self, forKey: .exposedCommSecondsPerStep)
+        exposedCommMinSecondsPerStep = try c.decodeIfPresent(Double.self, forKey: .exposedCommMinSecondsPerStep)
         commBytesPerStep = try c.decodeIfPresent(Double.self, forKey: .commBytesPerStep)
         dataWaitFraction = try c.decode(Double.self, forKey: .dataWaitFraction)
         skippedNonFinite = try c.decode(Int.self, forKey: .skippedNonFinite)

@@ -90,7 +90,8 @@ public final class Trainer {
             let line = EpochMetrics(
                 epoch: epoch + 1, step: step, trainLoss: outcome.meanLoss, valDice: dice, valDiceForeground: foreground,
                 imagesPerSecond: outcome.imagesPerSecond, exposedCommFraction: outcome.exposedCommFraction,
-                exposedCommSecondsPerStep: outcome.exposedCommSecondsPerStep, commBytesPerStep: outcome.commBytesPerStep,
+                exposedCommSecondsPerStep: outcome.exposedCommSecondsPerStep,
+                exposedCommMinSecondsPerStep: outcome.exposedCommMinSecondsPerStep, commBytesPerStep: outcome.commBytesPerStep,
                 dataWaitFraction: outcome.dataWaitFraction, skippedNonFinite: outcome.skipped,
                 learningRate: optimizer.rate, seconds: outcome.seconds)
             if world.isRoot {
@@ -113,6 +114,7 @@ public final class Trainer {
         var imagesPerSecond: Double
         var exposedCommFraction: Double
         var exposedCommSecondsPerStep: Double
+        var exposedCommMinSecondsPerStep: Double
         var commBytesPerStep: Double?
         var dataWaitFraction: Double
         var skipped: Int
@@ -136,6 +138,7 @@ public final class Trainer {
         let start = Date()
         let bytesBefore = world.bytesSent
         var exposedSeconds = 0.0, waitSeconds = 0.0, lossSum = 0.0, skipped = 0, finished = 0
+        var stepExposed: [Double] = []
         let progress = world.isRoot ? ProgressReporter(total: plan.count, label: "epoch \(epoch + 1)/\(settings.epochs)") : nil
         var stopped = false
         for s in plan.indices {
@@ -149,6 +152,7 @@ public final class Trainer {
             } recycle: { prefetcher.recycle($0) }
             world.watchdog.recordStep(seconds: Date().timeIntervalSince(stepStart))
             exposedSeconds += outcome.exposedSeconds
+            stepExposed.append(outcome.exposedSeconds)
             if outcome.applied {
                 lossSum += outcome.meanLoss
                 finished += 1
@@ -169,10 +173,15 @@ public final class Trainer {
                        exposedSeconds / Double(steps), Double(world.bytesSent - bytesBefore) / Double(steps)]
         try world.sum(&figures, method: .ordered, phase: "the epoch's figures")
         figures = figures.map { $0 / Double(world.size) }
+        // Each step's least exposed time over ranks (every rank ran the same steps): that
+        // of the rank that waited for no other.
+        var negated = stepExposed.map { -$0 }
+        if !negated.isEmpty { try world.allreduceMax(&negated) }
+        let leastExposed = -negated.reduce(0, +) / Double(max(negated.count, 1))
         progress?.clear()
         return EpochOutcome(meanLoss: finished > 0 ? lossSum / Double(finished) : .nan,
                             imagesPerSecond: images / max(seconds, 1e-9), exposedCommFraction: figures[0],
-                            exposedCommSecondsPerStep: figures[2],
+                            exposedCommSecondsPerStep: figures[2], exposedCommMinSecondsPerStep: leastExposed,
                             commBytesPerStep: settings.reduce == .mpi ? nil : figures[3],
                             dataWaitFraction: figures[1], skipped: skipped, seconds: seconds, stopped: stopped)
     }

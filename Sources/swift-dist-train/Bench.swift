@@ -8,7 +8,7 @@ import Tensors
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Microbenchmarks of the compute kernels, store reads and the gradient sum (use a release build).",
-        subcommands: [BenchModel.self, Conv.self, BenchIO.self, BenchAllreduce.self])
+        subcommands: [BenchModel.self, Conv.self, BenchIO.self, BenchAllreduce.self, BenchScalingModel.self])
 
     /// `bench conv`: forward + backward of every distinct ENet convolution.
     struct Conv: ParsableCommand {

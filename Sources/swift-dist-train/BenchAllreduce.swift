@@ -13,15 +13,16 @@ struct BenchAllreduce: ParsableCommand {
         (add --mca btl tcp,self for TCP). Bytes are counted where the program sends them
         (the ordered sum); MPI's collectives send inside MPI. Methods: allgather (the exchange before the ordered sum: allgather
         + sum in rank order), ordered (--reduce ordered), mpi-iallreduce (--reduce mpi),
-        mpi-allreduce (blocking MPI_Allreduce).
+        mpi-allreduce (blocking MPI_Allreduce); combine (no communication: one add of the
+        buffer, what combining costs per byte; only when asked for).
         """)
 
     @Option(help: "Values per rank at multiple 1 (default: the ENet's gradient, 4 classes, 1 channel).")
     var floats: Int?
     @Option(help: "Comma-separated multiples of --floats to measure.")
     var multiples = "1,4,16"
-    @Option(help: "Comma-separated methods (allgather, ordered, mpi-iallreduce, mpi-allreduce).")
-    var methods = SumBenchmark.Method.allCases.map(\.rawValue).joined(separator: ",")
+    @Option(help: "Comma-separated methods (allgather, ordered, mpi-iallreduce, mpi-allreduce, combine).")
+    var methods = SumBenchmark.Method.exchanges.map(\.rawValue).joined(separator: ",")
     @Option(help: "Timed calls per method and size (the median is reported).")
     var repeats = 20
     @Option(help: "Untimed calls first.")

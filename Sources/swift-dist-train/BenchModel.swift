@@ -26,6 +26,8 @@ struct BenchModel: ParsableCommand {
     var steps = 15
     @Option(help: "Untimed warm-up steps.")
     var warmup = 3
+    @Flag(help: "Also report when each part of the gradient buffer is final during backward (gradient_readiness: offset, seconds), what the exchange can overlap.")
+    var readiness = false
 
     func validate() throws {
         try validating {
@@ -41,7 +43,8 @@ struct BenchModel: ParsableCommand {
     func run() throws {
         Job.run {
             let report = try ModelBenchmark.run(size: size, batch: batch.batch, classes: classes, inChannels: inChannels,
-                                                threads: threads.count, loss: loss, steps: steps, warmup: warmup)
+                                                threads: threads.count, loss: loss, steps: steps, warmup: warmup,
+                                                readiness: readiness)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))

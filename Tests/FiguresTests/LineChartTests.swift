@@ -112,6 +112,22 @@ final class LineChartTests: XCTestCase {
         }
     }
 
+    func testXTickLabelsCanBeRewritten() {
+        var chart = chart()
+        let plain = chart.render()
+        chart.xTickLabel = { "2^\(Int($0))" }
+        let powers = chart.render()
+        // Only the band of x tick labels under the plot differs.
+        let l = chart.layout(), below = l.plotTop + l.plotHeight - 1 + 8
+        var differing: [Int] = []
+        for y in 0..<plain.height {
+            for x in 0..<plain.width where plain[x, y] != powers[x, y] { differing.append(y) }
+        }
+        XCTAssertFalse(differing.isEmpty)
+        XCTAssertTrue(differing.allSatisfy { $0 >= below && $0 < below + BitmapFont.height(scale: LineChart.textScale) },
+                      "rows \(differing.min()!)...\(differing.max()!)")
+    }
+
     func testFixedRangeAndEmptyChartStillRender() throws {
         var dice = LineChart(title: "Validation Dice", xTitle: "epoch", yTitle: "Dice", series: [
             .init(name: "dice", values: [0.2, 0.5, 0.7]),

@@ -48,10 +48,15 @@ final class TrainCommandTests: TrainingTestCase {
         XCTAssertEqual(lines.map { $0["epoch"] as? Int }, [1, 2])
         for line in lines {
             for key in ["train_loss", "val_dice", "val_dice_fg", "images_per_s", "exposed_comm_fraction",
-                        "exposed_comm_s_per_step", "comm_bytes_per_step", "data_wait_fraction", "skipped_nonfinite",
-                        "lr", "step"] {
+                        "exposed_comm_s_per_step", "exposed_comm_min_s_per_step", "comm_bytes_per_step",
+                        "data_wait_fraction", "skipped_nonfinite", "lr", "step"] {
                 XCTAssertNotNil(line[key], "metrics line lacks \(key)")
             }
+            // Per step the least over ranks, so at most the mean over ranks.
+            let least = try XCTUnwrap(line["exposed_comm_min_s_per_step"] as? Double)
+            let mean = try XCTUnwrap(line["exposed_comm_s_per_step"] as? Double)
+            XCTAssertGreaterThan(least, 0)
+            XCTAssertLessThanOrEqual(least, mean * (1 + 1e-9))
             XCTAssertEqual((line["val_dice"] as? [Double])?.count, 4)
         }
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json"))) as! [String: Any]
