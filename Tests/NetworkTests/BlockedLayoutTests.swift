@@ -311,10 +311,12 @@ final class BlockedLayoutTests: XCTestCase {
         let fused = try fast.forward(x, shape: shape, training: false, retainActivations: false)
         let plan = try XCTUnwrap(fast.graph.current?.plan)
         let units = plan.steps.compactMap { $0.layer as? ConvBatchNormPReLULayer }
-        // Not the 4- and 8-channel 3x3 convolutions (no JIT kernel with a post-op in nChw16c):
-        // their BatchNorm and PReLU still run as one layer.
-        XCTAssertEqual(units.count, 81, "units oneDNN can fuse")
-        XCTAssertEqual(plan.steps.filter { $0.layer is BatchNormPReLULayer }.count, 3, "\(plan)")
+        // Every conv -> BatchNorm -> PReLU of the ENet (84) runs either as one fused unit or, where
+        // the ISA has no JIT kernel with a post-op for it (AVX-512: the 4- and 8-channel 3x3
+        // convolutions in nChw16c; AVX2 fuses them in nChw8c), as conv then one BatchNorm+PReLU layer.
+        let unfused = plan.steps.filter { $0.layer is BatchNormPReLULayer }.count
+        XCTAssertEqual(units.count + unfused, 84, "\(plan)")
+        XCTAssertGreaterThanOrEqual(units.count, 81, "units oneDNN can fuse")
         for unit in units {  // never a fused unit over its input
             XCTAssertNotEqual(unit.output.value, unit.conv.input.value, unit.conv.name)
             XCTAssertNil(unit.conv.output.value, "\(unit.conv.name): its output is never written")
