@@ -192,4 +192,20 @@ final class StratifiedSplitTests: XCTestCase {
         XCTAssertEqual(report.warnings.count, 1)
         XCTAssertTrue(report.warnings[0].hasPrefix("class 'class2' (label 2) is in 1 subject(s): none in "), report.warnings[0])
     }
+
+    /// The command line: `--stratify` says so and warns on stderr; the default stays unstratified.
+    func testPreprocessStratifyFlag() throws {
+        let pairs = try rarePairs(count: 10, rare: [4])
+        let tool = Products.executable("swift-dist-train")
+        let on = try runProcess(tool, ["preprocess", "--dataset", "pairs", "--in", pairs.path, "--out", dir.appendingPathComponent("on.h5").path,
+                                       "--size", "16", "--classes", "3", "--stratify"], timeout: 120)
+        XCTAssertEqual(on.status, 0, on.stderr)
+        XCTAssertTrue(on.stdout.contains("(stratified by class presence)"), on.stdout)
+        XCTAssertTrue(on.stderr.contains("warning: class 'class2' (label 2) is in 1 subject(s)"), on.stderr)
+        let off = try runProcess(tool, ["preprocess", "--dataset", "pairs", "--in", pairs.path, "--out", dir.appendingPathComponent("off.h5").path,
+                                        "--size", "16", "--classes", "3"], timeout: 120)
+        XCTAssertEqual(off.status, 0, off.stderr)
+        XCTAssertFalse(off.stdout.contains("stratified") || off.stderr.contains("warning"), off.stdout + off.stderr)
+        XCTAssertEqual(try StoreSummary(path: dir.appendingPathComponent("off.h5").path).splitStratified, false)
+    }
 }
