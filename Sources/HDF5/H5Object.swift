@@ -150,6 +150,14 @@ public class H5Object {
         return try body(attribute, count)
     }
 
+    /// Removes the attribute `name` (nothing happens when it does not exist).
+    public func removeAttribute(_ name: String) throws {
+        guard hasAttribute(name) else { return }
+        guard H5Adelete(objectId, name) >= 0 else {
+            throw H5Library.failure("cannot remove attribute '\(name)'", path: filePath, kind: .writeFailed)
+        }
+    }
+
     private func replaceAttribute(_ name: String, type: hid_t, count: Int?, write: (hid_t) -> herr_t) throws {
         if hasAttribute(name) { H5Adelete(objectId, name) }
         let space = count.map { n in H5Screate_simple(1, [hsize_t(n)], nil) } ?? H5Screate(H5S_SCALAR)

@@ -51,7 +51,7 @@ public final class PatchStoreReader {
         file = try Self.open(path)
         func violation(_ message: String) -> ProgramError { ProgramError(.schemaViolation, path: path, message) }
         let spec = StoreSpec.v1
-        for attribute in spec.root.attributes ?? [] where !file.hasAttribute(attribute.name) {
+        for attribute in spec.root.attributes ?? [] where attribute.optional != true && !file.hasAttribute(attribute.name) {
             throw violation("missing required root attribute '\(attribute.name)'")
         }
         for dataset in spec.requiredDatasets() where !file.exists(dataset) {
@@ -286,6 +286,31 @@ public final class PatchStoreReader {
 
     /// Stored label pixels of each class in `split`.
     public func classVoxelCounts(_ split: Split) throws -> [Int] { try table("\(split)/class_voxel_counts", shape: [numClasses]) }
+
+    /// Whether the split was stratified by class presence (`split_stratified`); nil for a store
+    /// written before that optional attribute existed (a plain shuffle and cut).
+    public func splitStratified() throws -> Bool? {
+        guard file.hasAttribute("split_stratified") else { return nil }
+        return try file.attribute("split_stratified", as: Int.self).first.map { $0 != 0 }
+    }
+
+    /// How many of `split`'s volumes hold each class in their stored labels. Reads only the
+    /// labels, in blocks of at most 256 patches of one volume.
+    public func volumesHoldingClass(_ split: Split) throws -> [Int] {
+        let pixels = patchSize[0] * patchSize[1], k = numClasses
+        var holding = [Int](repeating: 0, count: k)
+        for volume in try volumes(split) {
+            var present = [Bool](repeating: false, count: k)
+            for start in stride(from: volume.firstPatch, to: volume.firstPatch + volume.numPatches, by: 256) {
+                let n = min(256, volume.firstPatch + volume.numPatches - start)
+                let values = try labels[split]!.read(start: [start, 0, 0], count: [n, patchSize[0], patchSize[1]], as: UInt8.self)
+                guard values.count == n * pixels else { continue }
+                for value in values where Int(value) < k { present[Int(value)] = true }
+            }
+            for j in 0..<k where present[j] { holding[j] += 1 }
+        }
+        return holding
+    }
 
     /// Patches of `split` in which each class is absent.
     public func classAbsentPatches(_ split: Split) throws -> [Int] { try table("\(split)/class_absent_patches", shape: [numClasses]) }

@@ -15,6 +15,9 @@ public struct PreprocessOptions: Sendable {
     /// Train, val, test fractions of subjects.
     public var fractions = [0.7, 0.1, 0.2]
     public var seed: UInt64 = 0
+    /// Split stratified by class presence (`SubjectSplit.assignStratified`) instead of a plain
+    /// shuffle and cut; costs one extra read of every label volume.
+    public var stratify = false
     /// Volumes processed concurrently.
     public var workers = 1
     /// WMH modalities, one channel each (`flair`, `t1`).
@@ -43,6 +46,11 @@ public struct PreprocessProgress: Sendable {
 public struct PreprocessReport: Sendable {
     public var volumes: [Split: Int]
     public var patches: [Split: Int]
+    /// Whether the split was stratified by class presence.
+    public var stratified: Bool
+    /// One line per class the split could not put in every split with a positive fraction
+    /// (stratified splits only), e.g. "class 'other pathology' (label 2) is in 2 subjects: none in val".
+    public var warnings: [String]
     public var seconds: Double
     public var volumesPerSecond: Double { Double(volumes.values.reduce(0, +)) / max(seconds, 1e-9) }
 }
@@ -58,7 +66,18 @@ public enum Preprocessor {
         let depths = try checkHeaders(sources, workers: options.workers)
         let classNames = try resolveClasses(options, sources: sources)
         let geometry = PatchGeometry(sliceSize: options.size, patch: options.patch, stride: options.stride)
-        let assignment = SubjectSplit.assign(sources.map(\.subject), fractions: options.fractions, seed: options.seed)
+        var assignment = SubjectSplit.assign(sources.map(\.subject), fractions: options.fractions, seed: options.seed)
+        var warnings: [String] = []
+        if options.stratify {
+            let present = try classesPresent(sources, classes: classNames.count, workers: options.workers)
+            let stratified = SubjectSplit.assignStratified(sources.map(\.subject), classes: present,
+                                                           fractions: options.fractions, seed: options.seed)
+            assignment = stratified.splits
+            warnings = stratified.missing.map { m in
+                "class '\(classNames[m.label])' (label \(m.label)) is in \(m.subjects) subject(s): none in "
+                    + m.missing.map(\.rawValue).joined(separator: ", ")
+            }
+        }
 
         var bySplit: [Split: [Int]] = [:]
         for (i, split) in assignment.enumerated() { bySplit[split, default: []].append(i) }
@@ -68,7 +87,7 @@ public enum Preprocessor {
         let description = StoreDescription(
             kind: options.kind, classNames: classNames, channelNames: channelNames(options),
             geometry: geometry, source: absolute(options.input), splitSeed: options.seed,
-            splitFractions: options.fractions, programVersion: options.programVersion)
+            splitFractions: options.fractions, splitStratified: options.stratify, programVersion: options.programVersion)
         let writer = try StoreWriter(output: options.output, description: description, patches: patches)
         do {
             // Volumes in split order; each batch is loaded and resampled in parallel, then written serially.
@@ -95,7 +114,8 @@ public enum Preprocessor {
             throw error
         }
         return PreprocessReport(volumes: bySplit.mapValues(\.count).merging(Split.allCases.map { ($0, 0) }) { a, _ in a },
-                                patches: patches, seconds: Date().timeIntervalSince(start))
+                                patches: patches, stratified: options.stratify, warnings: warnings,
+                                seconds: Date().timeIntervalSince(start))
     }
 
     static func check(_ o: PreprocessOptions) throws {
@@ -135,6 +155,16 @@ public enum Preprocessor {
                 }
             }
             return labelShape[2]
+        }.map { try $0.get() }
+    }
+
+    /// The label values present in each volume (checked as in `VolumeProcessing`: errors name the file).
+    static func classesPresent(_ sources: [VolumeSource], classes: Int, workers: Int) throws -> [Set<Int>] {
+        try parallelMap(sources.count, workers: workers) { i -> Set<Int> in
+            let labels = try VolumeProcessing.labelValues(try NIfTIVolume.read(sources[i].labelFile), classes: classes)
+            var seen = [Bool](repeating: false, count: classes)
+            for value in labels { seen[Int(value)] = true }
+            return Set(seen.indices.filter { seen[$0] })
         }.map { try $0.get() }
     }
 

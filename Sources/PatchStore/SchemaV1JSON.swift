@@ -33,7 +33,8 @@ enum SchemaV1JSON {
       {"name": "program_version", "type": "string", "shape": [], "doc": "version of swift-dist-train that wrote the store"},
       {"name": "created", "type": "string", "shape": [], "doc": "creation time, ISO 8601 UTC"},
       {"name": "split_seed", "type": "int", "shape": [1], "doc": "seed of the subject shuffle that made the splits"},
-      {"name": "split_fractions", "type": "float", "shape": [3], "doc": "requested train, val, test fractions of subjects"}
+      {"name": "split_fractions", "type": "float", "shape": [3], "doc": "requested train, val, test fractions of subjects"},
+      {"name": "split_stratified", "type": "int", "shape": [1], "values": ["0", "1"], "optional": true, "doc": "1 when the split was stratified by class presence (preprocess --stratify), 0 for a plain shuffle and cut; optional: stores written before it was added lack it and mean 0"}
     ],
     "datasets": [
       {"name": "mime_a", "dtype": "float64", "shape": ["K"], "units": "1/pixels", "doc": "Mime weight a_k = 1 / (mean over train patches of the number of class-k pixels); NaN when class k is absent from the train split"},

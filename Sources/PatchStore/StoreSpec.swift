@@ -51,13 +51,15 @@ public struct GroupSpec: Codable, Sendable {
     public var groups: [GroupSpec]?
 }
 
-/// One attribute: `type` is int, float or string; `shape` [] means a scalar string.
+/// One attribute: `type` is int, float or string; `shape` [] means a scalar string; required unless `optional`.
 public struct AttributeSpec: Codable, Sendable {
     public var name: String
     public var type: String
     public var shape: [Dim]
     public var values: [String]?
     public var units: String?
+    /// A store may lack it (added after version 1 was published; its doc says what absence means).
+    public var optional: Bool?
     public var doc: String
 }
 

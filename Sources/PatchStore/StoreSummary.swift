@@ -1,13 +1,15 @@
 import Foundation
 
-/// What `inspect` prints: per split, volumes, patches, class fractions, empty-patch
-/// fractions per class; the Mime weights.
+/// What `inspect` prints: how the split was made; per split, volumes, how many volumes
+/// hold each class, patches, class fractions, empty-patch fractions per class; the Mime weights.
 public struct StoreSummary: Codable, Sendable {
     public struct SplitSummary: Codable, Sendable {
         public var split: String
         public var volumes: Int
         public var subjects: Int
         public var patches: Int
+        /// Volumes of the split whose stored labels hold each class.
+        public var volumesHoldingClass: [Int]
         /// Fraction of the split's label pixels in each class.
         public var classFractions: [Double]
         /// Fraction of the split's patches in which each class is absent.
@@ -21,6 +23,8 @@ public struct StoreSummary: Codable, Sendable {
     public var channelNames: [String]
     public var patchSize: [Int]
     public var sliceSize: Int
+    /// Whether the split was stratified by class presence; nil for stores that predate the record.
+    public var splitStratified: Bool?
     public var splits: [SplitSummary]
     /// Mime weights from the train split; nil entries are NaN (class absent from train).
     public var mimeA: [Double?]
@@ -36,6 +40,7 @@ public struct StoreSummary: Codable, Sendable {
         channelNames = reader.channelNames
         patchSize = reader.patchSize
         sliceSize = reader.sliceSize
+        splitStratified = try reader.splitStratified()
         mimeA = reader.mimeA.map { $0.isNaN ? nil : $0 }
         mimeB = reader.mimeB.map { $0.isNaN ? nil : $0 }
         splits = try Split.allCases.map { split in
@@ -43,7 +48,8 @@ public struct StoreSummary: Codable, Sendable {
             let counts = try reader.classVoxelCounts(split), absent = try reader.classAbsentPatches(split)
             let total = Double(counts.reduce(0, +))
             return SplitSummary(split: split.rawValue, volumes: volumes.count, subjects: Set(volumes.map(\.subject)).count,
-                                patches: n, classFractions: counts.map { total > 0 ? Double($0) / total : 0 },
+                                patches: n, volumesHoldingClass: try reader.volumesHoldingClass(split),
+                                classFractions: counts.map { total > 0 ? Double($0) / total : 0 },
                                 emptyPatchFractions: absent.map { n > 0 ? Double($0) / Double(n) : 0 })
         }
     }
@@ -57,6 +63,10 @@ public struct StoreSummary: Codable, Sendable {
         func num(_ x: Double?, _ format: String) -> String {
             (x.map { String(format: format, $0) } ?? "NaN").padding(toLength: 12, withPad: " ", startingAt: 0)
         }
+        lines.append("split: " + (splitStratified.map { $0 ? "stratified by class presence" : "shuffled and cut (not stratified)" }
+            ?? "shuffled and cut (the store predates stratified splits)"))
+        lines.append("")
+        lines += volumeTable
         for s in splits {
             lines.append("")
             lines.append("\(s.split): \(s.volumes) volumes (\(s.subjects) subjects), \(s.patches) patches")
@@ -72,6 +82,21 @@ public struct StoreSummary: Codable, Sendable {
             lines.append("  " + pad(name) + " " + num(mimeA[k], "%.4g") + num(mimeB[k], "%.4g"))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Per split, the volumes and how many of them hold each class, e.g.
+    /// `train  17  17  17  5` under `split  volumes  background  WMH  other pathology`.
+    var volumeTable: [String] {
+        let header = ["split", "volumes"] + classNames
+        let rows = splits.map { [$0.split, "\($0.volumes)"] + $0.volumesHoldingClass.map(String.init) }
+        let widths = header.indices.map { j in ([header] + rows).map { $0[j].count }.max()! }
+        func line(_ cells: [String]) -> String {
+            "  " + cells.enumerated().map { j, cell in
+                let pad = String(repeating: " ", count: widths[j] - cell.count)
+                return j == 0 ? cell + pad : pad + cell              // split name left, counts right
+            }.joined(separator: "  ")
+        }
+        return ["volumes holding each class:", line(header)] + rows.map(line)
     }
 }
 

@@ -67,7 +67,10 @@ public enum StoreValidator {
     static func checkAttribute(_ object: H5Object, _ spec: AttributeSpec, at path: String,
                                symbols: [String: Int], problems: inout [String]) {
         let name = "\(path) attribute '\(spec.name)'"
-        guard object.hasAttribute(spec.name) else { return problems.append("\(name): missing") }
+        guard object.hasAttribute(spec.name) else {
+            if spec.optional != true { problems.append("\(name): missing") }
+            return
+        }
         guard let type = try? object.attributeType(spec.name), let shape = try? object.attributeShape(spec.name) else {
             return problems.append("\(name): cannot be read")
         }

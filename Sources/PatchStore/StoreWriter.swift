@@ -11,6 +11,8 @@ public struct StoreDescription: Sendable {
     public var source: String
     public var splitSeed: UInt64
     public var splitFractions: [Double]
+    /// Split stratified by class presence (root attribute `split_stratified`).
+    public var splitStratified = false
     public var programVersion: String
 }
 
@@ -206,6 +208,7 @@ final class StoreWriter {
         try file.setAttribute("created", formatter.string(from: Date()))
         try file.setAttribute("split_seed", Int64(bitPattern: d.splitSeed))
         try file.setAttribute("split_fractions", d.splitFractions)
+        try file.setAttribute("split_stratified", Int64(d.splitStratified ? 1 : 0))
     }
 }
 

@@ -10,25 +10,40 @@ public enum BuiltInDataset {
     public struct Recipe: Equatable {
         public var dataset: SynthDataset
         public var patients: Int
+        /// Slices per volume before per-subject variation (ACDC-like volumes vary by one slice).
+        public var slices: Int
         public var size: Int
         public var patch: Int?
+        /// Train, val, test fractions of patients/subjects.
+        public var fractions: [Double]
         public var seed: UInt64 = 0
+        /// In-plane size of the generated volumes; nil for `Synth`'s default (96 acdc, 128 wmh).
+        public var width: Int?
 
-        public init(dataset: SynthDataset, patients: Int, size: Int, patch: Int? = nil) {
+        public init(dataset: SynthDataset, patients: Int, slices: Int, size: Int, patch: Int? = nil,
+                    fractions: [Double] = [0.7, 0.1, 0.2]) {
             self.dataset = dataset
             self.patients = patients
+            self.slices = slices
             self.size = size
             self.patch = patch
+            self.fractions = fractions
         }
 
-        /// The default for `train` with no `--store`.
-        public static let acdc = Recipe(dataset: .acdc, patients: 20, size: 128)
-        /// WMH-like: sub-patches, so class 2 is absent from most of them (the paper's regime).
-        public static let wmh = Recipe(dataset: .wmh, patients: 16, size: 128, patch: 64)
+        /// The default for `train` with no `--store`: 28 patients x 2 volumes (ED, ES) of about
+        /// 6 slices, whole 128x128 slices, 19/3/6 patients, so 12 test volumes; about as many
+        /// train patches per epoch as the 20 patients x 8 slices it replaced (228 against 232).
+        public static let acdc = Recipe(dataset: .acdc, patients: 28, slices: 6, size: 128)
+        /// WMH-like: 34 subjects of 8 slices, 64x64 sub-patches of 128x128 slices, split 17/7/10 and
+        /// stratified so the rare class 2 ("other pathology", about a third of the subjects, a few
+        /// slices each) is in every split yet absent from most sub-patches (the paper's regime).
+        public static let wmh = Recipe(dataset: .wmh, patients: 34, slices: 8, size: 128, patch: 64,
+                                       fractions: [0.5, 0.2, 0.3])
 
-        /// A folder name that changes whenever the recipe does.
+        /// A folder name that changes whenever the recipe does (v2: stratified splits).
         var folder: String {
-            "\(dataset.rawValue)-p\(patients)-s\(size)" + (patch.map { "-patch\($0)" } ?? "") + "-seed\(seed)-v1"
+            "\(dataset.rawValue)-p\(patients)-z\(slices)" + (width.map { "-w\($0)" } ?? "") + "-s\(size)" + (patch.map { "-patch\($0)" } ?? "")
+                + "-split" + fractions.map { String(Int(($0 * 100).rounded())) }.joined(separator: "-") + "-seed\(seed)-v2"
         }
     }
 
@@ -40,6 +55,25 @@ public enum BuiltInDataset {
         return base + "/swift-dist-train"
     }
 
+    /// Generates `recipe`'s NIfTI files in `folder/nifti` and preprocesses them, stratified by
+    /// class presence, into `folder/store.h5`.
+    @discardableResult
+    public static func build(_ recipe: Recipe, in folder: String, programVersion: String) throws -> PreprocessReport {
+        let nifti = folder + "/nifti"
+        try? FileManager.default.removeItem(atPath: nifti)
+        _ = try Synth.generate(recipe.dataset, to: nifti, count: recipe.patients, seed: recipe.seed,
+                               width: recipe.width, slices: recipe.slices)
+        var options = PreprocessOptions(kind: recipe.dataset == .acdc ? .acdc : .wmh, input: nifti, output: folder + "/store.h5")
+        options.size = recipe.size
+        options.patch = recipe.patch
+        options.fractions = recipe.fractions
+        options.stratify = true
+        options.seed = recipe.seed
+        options.workers = ProcessInfo.processInfo.activeProcessorCount
+        options.programVersion = programVersion
+        return try Preprocessor.run(options) { _ in }
+    }
+
     /// The store for `recipe`, built on rank 0 if it is not cached yet while the other ranks wait.
     public static func store(_ recipe: Recipe, world: Communicator, programVersion: String) throws -> String {
         let folder = cacheDirectory() + "/" + recipe.folder
@@ -48,16 +82,8 @@ public enum BuiltInDataset {
         if world.isRoot && !FileManager.default.fileExists(atPath: store) {
             do {
                 print("building the built-in \(recipe.dataset.rawValue)-like dataset in \(folder) (once)")
-                let nifti = folder + "/nifti"
-                try? FileManager.default.removeItem(atPath: nifti)
-                _ = try Synth.generate(recipe.dataset, to: nifti, count: recipe.patients, seed: recipe.seed)
-                var options = PreprocessOptions(kind: recipe.dataset == .acdc ? .acdc : .wmh, input: nifti, output: store)
-                options.size = recipe.size
-                options.patch = recipe.patch
-                options.seed = recipe.seed
-                options.workers = ProcessInfo.processInfo.activeProcessorCount
-                options.programVersion = programVersion
-                _ = try Preprocessor.run(options) { _ in }
+                let report = try build(recipe, in: folder, programVersion: programVersion)
+                for warning in report.warnings { print("warning: \(warning)") }
             } catch {
                 failed = [1]
                 // Let the other ranks leave the barrier before this rank reports the error.

@@ -29,6 +29,12 @@ struct Preprocess: ParsableCommand {
     @Option(help: "Train,val,test fractions of patients/subjects.")
     var split = "70,10,20"
 
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "Stratify the split by class presence: every class held by at least 3 subjects lands in every split "
+            + "with a positive fraction (a warning names a class that cannot). Off by default for your data (the "
+            + "plain seeded shuffle and cut, as before); the built-in datasets are always stratified."))
+    var stratify = false
+
     @OptionGroup var seed: SeedOption
 
     @Option(help: "Volumes loaded and resampled in parallel.")
@@ -62,6 +68,7 @@ struct Preprocess: ParsableCommand {
             options.stride = stride
             options.fractions = fractions
             options.seed = seed.seed
+            options.stratify = stratify
             options.workers = workers
             options.modalities = modalities.split(separator: ",").map { String($0) }
             options.classes = classes
@@ -70,9 +77,10 @@ struct Preprocess: ParsableCommand {
             let bar = ProgressLine(label: "preprocess")
             let report = try Preprocessor.run(options) { bar.update($0) }
             bar.finish()
+            for warning in report.warnings { fputs("warning: \(warning)\n", stderr) }
             let volumes = report.volumes.values.reduce(0, +)
             let splits = Split.allCases.map { "\($0) \(report.volumes[$0] ?? 0) volumes/\(report.patches[$0] ?? 0) patches" }
-            print("wrote \(out): " + splits.joined(separator: ", "))
+            print("wrote \(out): " + splits.joined(separator: ", ") + (report.stratified ? " (stratified by class presence)" : ""))
             print(String(format: "%d volumes in %.2f s: %.1f volumes/s", volumes, report.seconds, report.volumesPerSecond))
         }
     }
