@@ -38,7 +38,10 @@ public final class ENetReplica: TrainableModel {
 }
 
 extension Adam: Optimizer {
-    public var rate: Double { Double(learningRate) }
+    public var rate: Double {
+        get { Double(learningRate) }
+        set { learningRate = Float(newValue) }
+    }
 
     public func apply(gradients: UnsafeBufferPointer<Float>, to parameters: UnsafeMutableBufferPointer<Float>) {
         update(parameters: parameters.baseAddress!, gradients: gradients.baseAddress!)

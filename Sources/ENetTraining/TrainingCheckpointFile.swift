@@ -28,6 +28,8 @@ extension TrainingCheckpoint {
         try group.setAttribute("epoch", position.epoch)
         try group.setAttribute("step", position.step)
         try group.setAttribute("best_dice", position.bestDice)
+        try group.setAttribute("best_epoch", position.bestEpoch)
+        try group.setAttribute("epochs_without_improvement", position.epochsWithoutImprovement)
         try group.setAttribute("settings", settingsJSON)
         try group.setAttribute("store", storeJSON)
         try AtomicFile.write(path, data: try file.image())
@@ -57,14 +59,18 @@ extension TrainingCheckpoint {
             }
             moments.append(values)
         }
-        func integer(_ name: String) throws -> Int {
+        // Early stopping's attributes came later: a checkpoint without them reads as 0.
+        func integer(_ name: String, absent: Int? = nil) throws -> Int {
+            if let absent, !group.hasAttribute(name) { return absent }
             guard let value = try group.attribute(name, as: Int.self).first, value >= 0 else {
                 throw ProgramError(.checkpoint, path: path, "\(stateGroup) attribute '\(name)' is missing or negative")
             }
             return value
         }
         let position = Position(epoch: try integer("epoch"), step: try integer("step"),
-                                bestDice: try group.attribute("best_dice", as: Double.self).first ?? .nan)
+                                bestDice: try group.attribute("best_dice", as: Double.self).first ?? .nan,
+                                bestEpoch: try integer("best_epoch", absent: 0),
+                                epochsWithoutImprovement: try integer("epochs_without_improvement", absent: 0))
         guard position.bestDice == -.infinity || (0...1).contains(position.bestDice) else {
             throw ProgramError(.checkpoint, path: path, "\(stateGroup) attribute 'best_dice' is \(position.bestDice), not a Dice in [0, 1]")
         }

@@ -20,7 +20,7 @@ public enum TrainingRun {
         public var started: String
     }
 
-    /// Runs training; returns where it ended and whether a signal stopped it.
+    /// Runs training; returns how it ended (also the last line of `OUT/metrics.jsonl`).
     ///
     /// - Parameter allowDifferentStore: resume even when the store's checksum differs from the
     ///   one the checkpoint records (`--allow-different-store`).
@@ -28,7 +28,7 @@ public enum TrainingRun {
     public static func run(_ settings: RunSettings, world: Communicator, programVersion: String,
                            allowDifferentStore: Bool = false,
                            environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws -> (position: TrainingCheckpoint.Position, stopped: Bool) {
+        throws -> TrainingEnd {
         try settings.validate()
         try LaunchCheck.verify(worldSize: world.size, environment: environment)
         Threads.set(settings.threads)
@@ -99,14 +99,14 @@ public enum TrainingRun {
                   + "\(world.size) rank(s) x batch \(settings.loop.batch), \(trainer.stepsPerEpoch) steps/epoch"
                   + (settings.resume ? ", resuming at epoch \(start.epoch + 1)" : ""))
         }
-        let result = try StopRequest.whileTraining { try trainer.train(from: start) }
+        let end = try StopRequest.whileTraining { try trainer.train(from: start) }
         try world.barrier()
         if world.isRoot {
-            print(result.stopped
-                  ? "stopped by signal at epoch \(result.position.epoch + 1), step \(result.position.step): \(last) written; --resume continues"
-                  : "done: \(out)/metrics.jsonl, \(out)/best.h5, \(out)/last.h5")
+            try MetricsLog.append(end, to: metricsPath)
+            print(end.summary(patience: settings.loop.patience))
+            print(end.stopped ? "\(last) written; --resume continues" : "\(out)/metrics.jsonl, \(out)/best.h5, \(out)/last.h5")
         }
-        return result
+        return end
     }
 
     /// The loss of `settings` on this store: Mime weights from the store's

@@ -24,6 +24,8 @@ public final class Trainer {
     let validation: EpochValidation
     let checkpoints: CheckpointWriting
     let metrics: MetricsRecording
+    /// The learning rate of each step of this run; its peak is the optimizer's rate at construction.
+    public let schedule: LearningRateSchedule
     private let accumulator: MicroBatchAccumulator
     private let exchange: GradientExchange
     /// dL/dlogits of the current micro-batch.
@@ -54,42 +56,48 @@ public final class Trainer {
         gradLogits = [Float](repeating: 0, count: settings.batch * model.classes * source.height * source.width)
         exchange = try GradientExchange(count: model.parameters.count, bucketFloats: settings.bucketFloats,
                                         world: world, method: settings.reduce)
+        let steps = settings.maxStepsPerEpoch > 0 ? min(settings.maxStepsPerEpoch, sampler.stepsPerEpoch) : sampler.stepsPerEpoch
+        stepsPerEpoch = steps
+        schedule = LearningRateSchedule(settings, peak: optimizer.rate, stepsPerEpoch: steps)
     }
 
-    /// Optimizer steps per epoch (before `maxStepsPerEpoch`).
-    public var stepsPerEpoch: Int {
-        settings.maxStepsPerEpoch > 0 ? min(settings.maxStepsPerEpoch, sampler.stepsPerEpoch) : sampler.stepsPerEpoch
-    }
+    /// Optimizer steps per epoch (`maxStepsPerEpoch` applied).
+    public let stepsPerEpoch: Int
 
     /// Makes every replica start from rank 0's parameters.
     public func broadcastParameters() throws {
         try world.broadcast(model.parameters)
     }
 
-    /// Trains epochs `start.epoch ..< settings.epochs`. Returns where training stopped
-    /// (earlier than planned when a stop was requested).
+    /// Trains epochs `start.epoch ..< settings.epochs`, with the learning rate of
+    /// `settings.lrSchedule` set before every step, until the epoch cap, early stopping
+    /// (`settings.patience` validations without improvement) or a stop request.
+    /// Every rank takes the same decision: validation's Dice is the same on every rank.
     @discardableResult
-    public func train(from start: TrainingCheckpoint.Position = .start)
-        throws -> (position: TrainingCheckpoint.Position, stopped: Bool) {
-        var step = start.step
-        var bestDice = start.bestDice
+    public func train(from start: TrainingCheckpoint.Position = .start) throws -> TrainingEnd {
+        var position = start
         for epoch in start.epoch..<settings.epochs {
+            // Checked before the epoch, so a resumed run that had already run out of patience trains no more.
+            if settings.patience > 0 && position.epochsWithoutImprovement >= settings.patience {
+                return TrainingEnd(position: position, reason: .earlyStop)
+            }
             var plan = sampler.batches(epoch: epoch)
             if settings.maxStepsPerEpoch > 0 { plan = Array(plan.prefix(settings.maxStepsPerEpoch)) }
-            let outcome = try runEpoch(epoch: epoch, plan: plan, step: &step)
-            try agreeOnStatistics(epoch: epoch, step: step)
+            let outcome = try runEpoch(epoch: epoch, plan: plan, step: &position.step)
+            try agreeOnStatistics(epoch: epoch, step: position.step)
             if outcome.stopped {
                 // The epoch is incomplete: resuming repeats it from its start with these weights.
-                let position = TrainingCheckpoint.Position(epoch: epoch, step: step, bestDice: bestDice)
+                position.epoch = epoch
                 try checkpoints.write("last.h5", position: position)
-                return (position, true)
+                return TrainingEnd(position: position, reason: .signal)
             }
             world.watchdog.context = "epoch \(epoch + 1), validation"
             let dice = try validation.validate(model)
             let foreground = dice.count > 1 ? dice.dropFirst().reduce(0, +) / Double(dice.count - 1) : (dice.first ?? 0)
             let line = EpochMetrics(
-                epoch: epoch + 1, step: step, trainLoss: outcome.meanLoss, valDice: dice, valDiceForeground: foreground,
-                imagesPerSecond: outcome.imagesPerSecond, exposedCommFraction: outcome.exposedCommFraction,
+                epoch: epoch + 1, step: position.step, trainLoss: outcome.meanLoss, valDice: dice,
+                valDiceForeground: foreground, imagesPerSecond: outcome.imagesPerSecond,
+                exposedCommFraction: outcome.exposedCommFraction,
                 exposedCommSecondsPerStep: outcome.exposedCommSecondsPerStep,
                 exposedCommMinSecondsPerStep: outcome.exposedCommMinSecondsPerStep, commBytesPerStep: outcome.commBytesPerStep,
                 dataWaitFraction: outcome.dataWaitFraction, skippedNonFinite: outcome.skipped,
@@ -99,14 +107,13 @@ public final class Trainer {
                 fflush(stdout)
                 try metrics.record(line)
             }
-            let improved = foreground > bestDice
-            if improved { bestDice = foreground }
-            let position = TrainingCheckpoint.Position(epoch: epoch + 1, step: step, bestDice: bestDice)
+            let improved = position.recordValidation(epoch: epoch + 1, dice: foreground, minDelta: settings.minDelta)
+            position.epoch = epoch + 1
             world.watchdog.context = "epoch \(epoch + 1), checkpoint"
             try checkpoints.write("last.h5", position: position)
             if improved { try checkpoints.write("best.h5", position: position) }
         }
-        return (.init(epoch: settings.epochs, step: step, bestDice: bestDice), false)
+        return TrainingEnd(position: position, reason: .epochCap)
     }
 
     struct EpochOutcome {
@@ -143,6 +150,8 @@ public final class Trainer {
         var stopped = false
         for s in plan.indices {
             world.watchdog.context = "epoch \(epoch + 1), step \(step + 1)"
+            // By the step's place in the run, not by `step`: an epoch repeated after a signal gets the same rates.
+            optimizer.rate = schedule.rate(at: epoch * stepsPerEpoch + s)
             let stepStart = Date()
             let outcome = try runStep(epoch: epoch, index: s, step: step) {
                 let (batch, waited) = try prefetcher.next()

@@ -64,8 +64,9 @@ public protocol TrainingLoss {
 
 /// Updates parameters from averaged gradients (Adam in this program).
 public protocol Optimizer: AnyObject {
-    /// The current learning rate (reported in the metrics).
-    var rate: Double { get }
+    /// The learning rate of the next step (set by the trainer's schedule before each
+    /// step; reported in the metrics).
+    var rate: Double { get set }
     func apply(gradients: UnsafeBufferPointer<Float>, to parameters: UnsafeMutableBufferPointer<Float>)
 }
 

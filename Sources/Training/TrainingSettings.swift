@@ -28,6 +28,15 @@ public struct TrainingSettings: Codable, Equatable {
     /// Seconds a rank may wait for the others in one phase before the job ends (0: never).
     /// The limit is at least `StallWatchdog.stepTimeMultiple` median steps.
     public var stallTimeout = 300.0
+    /// The learning rate's shape after warm-up (`--lr-schedule`), set per step.
+    public var lrSchedule = LearningRateSchedule.Kind.constant
+    /// Epochs of linear learning-rate warm-up (`--warmup-epochs`).
+    public var warmupEpochs = 0
+    /// Stop after this many validations in a row without improvement (`--patience`; 0: never).
+    public var patience = 0
+    /// How much the validation foreground Dice must exceed the best so far to count as an
+    /// improvement for `patience` (`--min-delta`).
+    public var minDelta = 0.0
 
     /// Measured on this machine (docs/exchange.md, "Bucket size"): of 0.125 to 64 MiB,
     /// no size was faster at 2 ranks and the largest were at 4 oversubscribed ranks, so
@@ -52,6 +61,11 @@ public struct TrainingSettings: Codable, Equatable {
         guard stallTimeout >= 0, stallTimeout.isFinite else {
             throw ProgramError.invalidValue("--stall-timeout must be a number of seconds >= 0 (0: no limit), got \(stallTimeout)")
         }
+        try Check.range(warmupEpochs, 0...(epochs - 1), flag: "--warmup-epochs")  // below --epochs: some steps after warm-up
+        try Check.range(patience, 0...Limits.epochs.upperBound, flag: "--patience")
+        guard (0...1).contains(minDelta) else {
+            throw ProgramError.invalidValue("--min-delta must be in 0...1 (a Dice difference), got \(minDelta)")
+        }
     }
 
     /// Gradient values per bucket.
@@ -59,7 +73,7 @@ public struct TrainingSettings: Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case epochs, batch, accumulate, seed, nonfinite, checksumEvery, maxStepsPerEpoch, reduce, bucketSizeMB
-        case stallTimeout
+        case stallTimeout, lrSchedule, warmupEpochs, patience, minDelta
     }
 
     /// Reads every key that is present; a missing key keeps its default.
@@ -72,6 +86,8 @@ public struct TrainingSettings: Codable, Equatable {
         try read(.seed, &seed); try read(.nonfinite, &nonfinite); try read(.checksumEvery, &checksumEvery)
         try read(.maxStepsPerEpoch, &maxStepsPerEpoch); try read(.reduce, &reduce)
         try read(.bucketSizeMB, &bucketSizeMB); try read(.stallTimeout, &stallTimeout)
+        try read(.lrSchedule, &lrSchedule); try read(.warmupEpochs, &warmupEpochs)
+        try read(.patience, &patience); try read(.minDelta, &minDelta)
     }
 }
 

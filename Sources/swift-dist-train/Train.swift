@@ -15,7 +15,10 @@ struct Train: ParsableCommand {
           mpirun -n 4 swift-dist-train train --store acdc.h5 --loss mime --epochs 100 --out runs/acdc-mime
           swift-dist-train train --epochs 2            (one process, built-in data)
           srun --mpi=pmix swift-dist-train train ...   (inside a SLURM allocation)
-        OUT gets config.json, metrics.jsonl (one JSON line per epoch), last.h5 and best.h5.
+        OUT gets config.json, metrics.jsonl (one JSON line per epoch, then an end record
+        {"event":"end","stop_reason":...}), last.h5 and best.h5 (the best validation Dice).
+        The learning rate follows --lr-schedule after --warmup-epochs, set per step;
+        --patience stops when validation Dice stops improving (all ranks at the same epoch).
         SIGTERM, SIGINT or SIGUSR1 on any rank: finish the step, write last.h5, exit; --resume continues.
 
         Reproducibility: a step has G = ranks x --accumulate workers (micro-batch m of

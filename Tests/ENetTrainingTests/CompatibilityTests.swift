@@ -33,7 +33,11 @@ final class CompatibilityTests: XCTestCase {
             let oldKeys = Set(old.allKeys.compactMap { $0 as? String })
             XCTAssertEqual(NSDictionary(dictionary: again.filter { oldKeys.contains($0.key) }), old,
                            "\(name): settings written back differ")
-            XCTAssertEqual(Set(again.keys).subtracting(oldKeys), ["reduce", "bucketSizeMB", "stallTimeout"])
+            XCTAssertEqual(Set(again.keys).subtracting(oldKeys), ["reduce", "bucketSizeMB", "stallTimeout", "lrSchedule",
+                                                                  "warmupEpochs", "patience", "minDelta"])
+            XCTAssertEqual(config.settings.loop.lrSchedule, .constant)
+            XCTAssertEqual([config.settings.loop.warmupEpochs, config.settings.loop.patience], [0, 0])
+            XCTAssertEqual(config.settings.loop.minDelta, 0)
             XCTAssertEqual(config.settings.loop.reduce, .ordered)
             XCTAssertEqual(config.settings.loop.bucketSizeMB, TrainingSettings.defaultBucketSizeMB)
             XCTAssertEqual(config.settings.loop.stallTimeout, TrainingSettings().stallTimeout)
@@ -95,6 +99,8 @@ final class CompatibilityTests: XCTestCase {
         XCTAssertEqual(position.epoch, 2)
         XCTAssertEqual(position.step, 2)
         XCTAssertTrue(position.bestDice.isFinite)
+        // Early stopping's count came later: absent, it reads as none.
+        XCTAssertEqual([position.bestEpoch, position.epochsWithoutImprovement], [0, 0])
         XCTAssertEqual(optimizer.step, 0)
         XCTAssertTrue(optimizer.moments.m.allSatisfy { $0 == 0 } && optimizer.moments.v.allSatisfy { $0 == 0 })
         XCTAssertEqual(Array(UnsafeBufferPointer(start: model.store.parameters, count: model.parameterCount)),

@@ -96,7 +96,17 @@ class TrainingTestCase: XCTestCase {
         return (diff / norm).squareRoot()
     }
 
+    /// The epochs' lines of `out/metrics.jsonl` (event lines left out: `endRecord`).
     func metrics(_ out: String) throws -> [[String: Any]] {
+        try metricsLines(out).filter { $0["event"] == nil }
+    }
+
+    /// The run's end record, the line with `"event":"end"`, if any.
+    func endRecord(_ out: String) throws -> [String: Any]? {
+        try metricsLines(out).last { $0["event"] as? String == "end" }
+    }
+
+    func metricsLines(_ out: String) throws -> [[String: Any]] {
         let text = try String(contentsOfFile: out + "/metrics.jsonl", encoding: .utf8)
         return try text.split(separator: "\n").map {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]

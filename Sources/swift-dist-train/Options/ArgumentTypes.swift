@@ -16,6 +16,7 @@ extension DiceScope: ExpressibleByArgument {
 }
 
 extension NonfinitePolicy: ExpressibleByArgument {}
+extension LearningRateSchedule.Kind: ExpressibleByArgument {}
 extension DatasetKind: ExpressibleByArgument {}
 extension SynthDataset: ExpressibleByArgument {}
 extension Split: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ENetTraining
+import Training
 
 /// How `train` and `experiment` train: the options they share.
 struct ScheduleOptions: ParsableArguments {
@@ -7,8 +8,25 @@ struct ScheduleOptions: ParsableArguments {
     @OptionGroup var seed: SeedOption
     @OptionGroup var threads: ThreadsOption
 
-    @Option(help: "Adam learning rate.")
+    @Option(help: "Adam learning rate (the peak of --lr-schedule).")
     var lr = RunSettings(store: "", out: "").learningRate
+
+    @Option(help: ArgumentHelp("""
+        Learning rate after warm-up, set every step (t: steps since warm-up, T: steps from \
+        then to the end of --epochs): constant (lr), cosine (lr*0.5*(1+cos(pi*t/T))) or \
+        poly (lr*(1-t/T)^0.9, nnU-Net's). A function of the step and the flags only, so \
+        --resume continues it exactly.
+        """))
+    var lrSchedule = TrainingSettings().lrSchedule
+
+    @Option(help: "Epochs of linear warm-up, per step from lr/S to lr (S: the warm-up's steps); below --epochs.")
+    var warmupEpochs = TrainingSettings().warmupEpochs
+
+    @Option(help: "Stop early after N validations in a row without improvement of the mean foreground Dice (0: never).")
+    var patience = TrainingSettings().patience
+
+    @Option(help: "An improvement for --patience: above the best Dice so far by more than this.")
+    var minDelta = TrainingSettings().minDelta
 
     @Option(help: "Stop each epoch after N steps (0: the whole split), for quick runs.")
     var maxSteps = 0
@@ -24,6 +42,10 @@ struct ScheduleOptions: ParsableArguments {
         settings.loop.maxStepsPerEpoch = maxSteps
         settings.threads = threads.count
         settings.learningRate = lr
+        settings.loop.lrSchedule = lrSchedule
+        settings.loop.warmupEpochs = warmupEpochs
+        settings.loop.patience = patience
+        settings.loop.minDelta = minDelta
         settings.maxValidationVolumes = maxValVolumes
         return settings
     }
