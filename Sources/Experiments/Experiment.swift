@@ -39,6 +39,9 @@ public enum Experiment {
         public var task: Int?
         /// Train nothing: write the report from the cells finished in `out/runs`.
         public var merge = false
+        /// Phase 2: every cell at each of `Experiment.sweepSides` (the built-in dataset
+        /// preprocessed into a store per patch side).
+        public var sweep = false
 
         public init(dataset: String, out: String, epochs: Int) {
             self.dataset = dataset
@@ -49,8 +52,14 @@ public enum Experiment {
         /// The seeds of the cells.
         public var seedValues: [UInt64] { (0..<UInt64(max(seeds, 0))).map { training.loop.seed &+ $0 } }
 
+        /// The patch sides of the cells: nil (the store as it is) unless `sweep`.
+        public var patches: [Int?] {
+            guard sweep, let recipe = try? Experiment.recipe(dataset) else { return [nil] }
+            return Experiment.sweepSides(recipe).map(Optional.some)
+        }
+
         /// Every cell, in `--task` order.
-        public var cells: [ExperimentCell] { ExperimentCell.all(losses: losses, seeds: seedValues) }
+        public var cells: [ExperimentCell] { ExperimentCell.all(losses: losses, seeds: seedValues, patches: patches) }
 
         /// Checks every value before anything is built or trained: the dataset, the output
         /// directory, the task index and each cell's training settings (a bad one is
@@ -60,6 +69,9 @@ public enum Experiment {
             guard !losses.isEmpty else { throw ProgramError.invalidValue("--losses: no loss to compare") }
             try Check.range(seeds, 1...1000, flag: "--seeds")
             try Check.outputDirectory(out)
+            if sweep && store != nil {
+                throw ProgramError.invalidValue("--sweep preprocesses the built-in dataset at each patch side: leave out --store")
+            }
             if let task {
                 guard cells.indices.contains(task) else {
                     throw ProgramError.invalidValue("--task \(task) is not a cell: there are \(cells.count) (0...\(cells.count - 1); see --list-cells)")
@@ -97,6 +109,20 @@ public enum Experiment {
         return settings
     }
 
+    /// The sweep's patch sides: the whole slice, 1/2 and 1/4 of its side.
+    public static func sweepSides(_ recipe: BuiltInDataset.Recipe) -> [Int] { [recipe.size, recipe.size / 2, recipe.size / 4] }
+
+    /// The store of cells with patch side `patch`: `settings.store` or the built-in dataset when
+    /// nil, else the built-in dataset preprocessed with that side (whole slices at the full side).
+    static func store(patch: Int?, settings: Settings, world: Communicator, programVersion: String) throws -> String {
+        var recipe = try recipe(settings.dataset)
+        guard let patch else {
+            return try settings.store ?? BuiltInDataset.store(recipe, world: world, programVersion: programVersion)
+        }
+        recipe.patch = patch == recipe.size ? nil : patch
+        return try BuiltInDataset.store(recipe, world: world, programVersion: programVersion)
+    }
+
     /// The built-in dataset for `dataset`.
     public static func recipe(_ dataset: String) throws -> BuiltInDataset.Recipe {
         switch dataset {
@@ -117,15 +143,20 @@ public enum Experiment {
             return try report(settings, seconds: nil, worldSize: world.size, programVersion: programVersion)
         }
         let cells = settings.task.map { [settings.cells[$0]] } ?? settings.cells
-        let store = try settings.store ?? BuiltInDataset.store(recipe(settings.dataset), world: world, programVersion: programVersion)
-        let reader = try PatchStoreReader(path: store)
-        guard try !reader.volumes(.test).isEmpty else {
-            throw ProgramError(.badInput, path: store, "the test split has no volumes: nothing to evaluate the losses on")
+        var stores: [Int?: (path: String, checksum: String)] = [:]
+        for patch in settings.patches where cells.contains(where: { $0.patch == patch }) {
+            let store = try store(patch: patch, settings: settings, world: world, programVersion: programVersion)
+            guard try !PatchStoreReader(path: store).volumes(.test).isEmpty else {
+                throw ProgramError(.badInput, path: store, "the test split has no volumes: nothing to evaluate the losses on")
+            }
+            stores[patch] = (store, try FileChecksum.fnv1a64(store))
         }
         // Refuse before any training a cell that holds a run with other settings.
-        let checksum = try FileChecksum.fnv1a64(store)
-        for cell in cells { try checkComparable(cell, settings: settings, store: store, checksum: checksum) }
         for cell in cells {
+            try checkComparable(cell, settings: settings, store: stores[cell.patch]!.path, checksum: stores[cell.patch]!.checksum)
+        }
+        for cell in cells {
+            let (store, checksum) = stores[cell.patch]!
             let stopped = try CellRun(cell: cell, settings: settings, store: store, checksum: checksum,
                                       programVersion: programVersion).run(world: world)
             if stopped {

@@ -36,7 +36,7 @@ struct ExperimentReport {
         try writeCurves()
         let figureRows = try writeOverlays()
         let path = out + "/report.md"
-        try AtomicFile.write(path, data: Data(markdown(seconds: seconds, figureRows: figureRows).utf8))
+        try AtomicFile.write(path, data: Data(try markdown(seconds: seconds, figureRows: figureRows).utf8))
         return path
     }
 
@@ -134,7 +134,7 @@ struct ExperimentReport {
     func trainingTable() -> String {
         var md = "| Run | epochs run | stopped by | best epoch | best val Dice (fg) | non-finite steps | checkpoint | train (s) | evaluate (s) |\n"
         md += "|---|---|---|---|---|---|---|---|---|\n"
-        for run in results.finished {
+        for run in results.all {
             let metrics = run.metrics
             let best = metrics.epochs.filter { $0.valDiceForeground.isFinite }.max { $0.valDiceForeground < $1.valDiceForeground }
             let stop: String
@@ -222,7 +222,7 @@ struct ExperimentReport {
         return chosen.map(\.title)
     }
 
-    func markdown(seconds: Double?, figureRows: [String]) -> String {
+    func markdown(seconds: Double?, figureRows: [String]) throws -> String {
         let volumes = (try? reader.volumes(.test).count) ?? 0
         let seeds = Set(results.finished.map(\.cell.seed)).sorted()
         var md = "# Table 1: \(settings.dataset)\n\n"
@@ -232,10 +232,14 @@ struct ExperimentReport {
             + "lowest HD95). HD95: MedPy's definition, with the paper's empty-case rules (see docs/evaluation.md); "
             + "volumes on the store's grid, resampled spacing.\n\n"
         md += table1() + "\n"
+        if settings.sweep {
+            md += "Table 1 and the comparison below: the cells trained on whole slices; the sweep after them has every patch side.\n\n"
+        }
         if !results.missing.isEmpty {
             md += "Not finished, left out: " + results.missing.map { "`\($0.name)`" }.joined(separator: ", ") + ".\n\n"
         }
         md += comparisonSection()
+        if settings.sweep { md += try SweepReport(settings: settings, results: results).write() }
         md += "## Training\n\n" + trainingTable()
         md += "\nStopped by: the `end` record of each run's `metrics.jsonl` (early stop, epoch cap or signal); a run "
             + "without one trained all its epochs (epoch cap). Non-finite steps: sum of `skipped_nonfinite` over the "
@@ -259,10 +263,11 @@ struct ExperimentReport {
         md += "- schedule: \(loop.epochs) epoch(s)" + (loop.maxStepsPerEpoch > 0 ? ", at most \(loop.maxStepsPerEpoch) steps each" : "")
             + ", batch \(loop.batch) per rank, Adam lr \(training.learningRate), seeds "
             + seeds.map(String.init).joined(separator: ", ") + "\n"
-        md += "- cells: \(results.finished.count) finished of \(settings.cells.count), in `runs/<loss>-seed<seed>/`\n"
+        md += "- cells: \(results.all.count) finished of \(settings.cells.count), in `runs/<loss>-seed<seed>"
+            + (settings.sweep ? "-patch<side>" : "") + "/`\n"
         md += "- versions: swift-dist-train \(programVersion), oneDNN \(DNNLInfo.version), HDF5 \(H5Library.version), "
             + "MPI \(Communicator.libraryVersion.split(separator: ",").first.map(String.init) ?? "?")\n"
-        let trainSum = results.finished.reduce(0) { $0 + $1.result.trainSeconds + $1.result.evaluateSeconds }
+        let trainSum = results.all.reduce(0) { $0 + $1.result.trainSeconds + $1.result.evaluateSeconds }
         md += "- time: " + (seconds.map { String(format: "%.0f s this command", $0) } ?? "report only (--merge)")
             + String(format: "; %.0f s training and evaluation summed over the cells", trainSum)
             + ", finished \(ISO8601DateFormatter().string(from: Date()))\n"

@@ -17,7 +17,10 @@ struct ExperimentResults {
         var checkpoint: String { directory + "/" + result.checkpoint }
     }
 
+    /// The finished cells of Table 1: those on the store as it is, or in the sweep those on whole slices.
     var finished: [Finished]
+    /// Every finished cell (in the sweep, at every patch side).
+    var all: [Finished]
     /// Cells of the command without a `result.json`.
     var missing: [ExperimentCell]
     /// The store the cells were trained on, and a reader of it.
@@ -43,22 +46,24 @@ struct ExperimentResults {
             finished.append(Finished(cell: cell, result: result, metrics: try RunMetrics.read(dir + "/metrics.jsonl"),
                                      config: try Experiment.readConfig(dir + "/config.json"), directory: dir))
         }
-        guard let first = finished.first else {
+        guard let first = finished.first(where: { $0.cell.patch == settings.patches[0] }) ?? finished.first else {
             throw ProgramError(.missingFile, path: settings.out + "/runs", "holds no finished cell (no result.json): "
                                + "run `experiment` with the same flags (or its --task array) first")
         }
-        for other in finished.dropFirst() {
-            guard other.result.storeChecksum == first.result.storeChecksum,
+        for other in finished {
+            let sameStore = finished.first { $0.cell.patch == other.cell.patch }!
+            guard other.result.storeChecksum == sameStore.result.storeChecksum,
                   Experiment.schedule(other.config.settings) == Experiment.schedule(first.config.settings) else {
                 throw ProgramError(.badInput, path: other.directory + "/config.json", "store or schedule differ from "
                                    + "\(first.cell.name)'s: the cells are not comparable")
             }
         }
-        let store = settings.store ?? first.result.store
+        let store = (settings.sweep ? nil : settings.store) ?? first.result.store
         guard try FileChecksum.fnv1a64(store) == first.result.storeChecksum else {
             throw ProgramError(.badInput, path: store, "is not the store the cells in \(settings.out) were trained on (checksum differs)")
         }
-        return ExperimentResults(finished: finished, missing: missing, store: store, reader: try PatchStoreReader(path: store))
+        return ExperimentResults(finished: finished.filter { $0.cell.patch == first.cell.patch }, all: finished, missing: missing,
+                                 store: store, reader: try PatchStoreReader(path: store))
     }
 
     /// The finished cells of `loss`, by seed order.

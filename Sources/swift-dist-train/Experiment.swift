@@ -18,7 +18,8 @@ struct ExperimentCommand: ParsableCommand {
 
         Resumable: running the same command again skips finished cells and resumes started ones. \
         --list-cells prints the cells, --task I runs cell I only (a SLURM array task; \
-        jobs/table1-array.sbatch), --merge writes the report from the finished cells.
+        jobs/table1-array.sbatch), --merge writes the report from the finished cells. --sweep \
+        trains every cell at 3 patch sides and adds the rare class against the patch side.
 
         Default: the 6 losses x 3 seeds = 18 cells, \(Experiment.defaultEpochs("acdc")) epochs each on \
         acdc, \(Experiment.defaultEpochs("wmh")) on wmh, about \(Experiment.defaultMinutes) minutes on 2 \
@@ -48,6 +49,8 @@ struct ExperimentCommand: ParsableCommand {
 
     @OptionGroup var schedule: ScheduleOptions
 
+    @OptionGroup var eps: EpsOption
+
     @Option(help: "Test slices in the overlay figure.")
     var figureSlices = 4
 
@@ -62,6 +65,9 @@ struct ExperimentCommand: ParsableCommand {
 
     @Flag(help: "Train nothing: write the report from the finished cells in OUT/runs.")
     var merge = false
+
+    @Flag(help: "Phase 2: every cell at 3 patch sides (whole slice, 1/2, 1/4; the built-in dataset preprocessed at each): rare-class DSC and HD95 vs patch side, empty-patch fractions, non-finite steps. 3x the cells.")
+    var sweep = false
 
     /// Every value is checked before MPI starts (the same checks as `Experiment.run`): a bad one exits 64.
     func validate() throws {
@@ -88,6 +94,8 @@ struct ExperimentCommand: ParsableCommand {
         settings.figureSlices = figureSlices
         settings.task = task
         settings.merge = merge
+        settings.sweep = sweep
+        settings.training.eps = eps.eps
         settings.command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
         return settings
     }
