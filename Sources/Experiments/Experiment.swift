@@ -88,9 +88,11 @@ public enum Experiment {
         }
     }
 
-    /// Epochs per cell when none are given: 30 minutes for the default cells on 2 cores
-    /// (see `defaultSeconds`).
-    public static func defaultEpochs(_ dataset: String) -> Int { dataset == "wmh" ? 6 : 8 }
+    /// Epochs per cell when none are given: the 18 default cells in about 30 minutes with
+    /// `mpirun -n 2` on 2 cores (release build). Measured per epoch: acdc 10 s, wmh 5.7 s, plus
+    /// about 3 s (acdc) and 2 s (wmh) per cell for start-up and evaluation; 100 s per cell gives
+    /// 9 and 16 epochs (docs/evaluation.md).
+    public static func defaultEpochs(_ dataset: String) -> Int { dataset == "wmh" ? 16 : 9 }
 
     /// The seeds when none are given.
     public static let defaultSeeds = 3

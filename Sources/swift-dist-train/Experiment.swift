@@ -22,9 +22,10 @@ struct ExperimentCommand: ParsableCommand {
         trains every cell at 3 patch sides and adds the rare class against the patch side.
 
         Default: the 6 losses x 3 seeds = 18 cells, \(Experiment.defaultEpochs("acdc")) epochs each on \
-        acdc, \(Experiment.defaultEpochs("wmh")) on wmh, about \(Experiment.defaultMinutes) minutes on 2 \
-        cores (measured: see docs/evaluation.md). --quick: 2 seeds, 2 epochs of at most 6 steps, 2 \
-        validation volumes, a few minutes.
+        acdc, \(Experiment.defaultEpochs("wmh")) on wmh, about \(Experiment.defaultMinutes) minutes with \
+        mpirun -n 2 on a 2-core machine (release build; from measured seconds per epoch, \
+        docs/evaluation.md). --quick: 2 seeds, 2 epochs of at most 6 steps, 2 validation volumes \
+        (acdc: about 3 minutes). --sweep: 3 times the cells.
         Without --store, uses the built-in ACDC-like or WMH-like dataset. Example:
           mpirun -n 2 swift-dist-train experiment --dataset acdc --out runs/table1-acdc
         """)
