@@ -156,6 +156,21 @@ final class ExperimentCLITests: XCTestCase {
         XCTAssertTrue(report.contains("\n| dice-global | RV | DSC | "), report)
     }
 
+    /// --sweep: every cell at the whole slice, 1/2 and 1/4 of its side, on the built-in dataset only.
+    func testSweepCellsAndItsRefusals() throws {
+        let fixture = try TinyFixture.shared()
+        let out = try fixture.scratch("experiment-sweep").appendingPathComponent("sweep").path
+        let listed = try cli(["experiment", "--sweep", "--dataset", "wmh", "--losses", "dice,mime", "--seeds", "1", "--list-cells", "--out", out])
+        assertSucceeded(listed, "--sweep --list-cells")
+        XCTAssertEqual(listed.stdout.split(separator: "\n").map(String.init), [
+            "0 dice-seed0-patch128 todo", "1 mime-seed0-patch128 todo", "2 dice-seed0-patch64 todo", "3 mime-seed0-patch64 todo",
+            "4 dice-seed0-patch32 todo", "5 mime-seed0-patch32 todo",
+        ])
+        let withStore = try cli(["experiment", "--sweep", "--store", fixture.store, "--out", out])
+        XCTAssertEqual(withStore.status, 64, withStore.stderr)
+        XCTAssertTrue(withStore.stderr.contains("--sweep preprocesses the built-in dataset"), withStore.stderr)
+    }
+
     /// Under mpirun the ranks train together, share the test volumes, and rank 0 alone writes the report.
     func testTinyExperimentOnTwoRanks() throws {
         let fixture = try TinyFixture.shared()
