@@ -9,31 +9,39 @@ import PatchStore
 import SyntheticData
 import Training
 
-/// `experiment`: the paper's comparison. The same store, seed, schedule and world size for
-/// every loss; each loss trained by `TrainingRun.run` (the `train` code), its best checkpoint
-/// evaluated on the test split by `CheckpointEvaluation`, then `report.md` with Table 1,
-/// training curves and overlay figures written on rank 0.
+/// `experiment`: the paper's comparison, over several seeds. Every cell (loss, seed) is trained
+/// with the same store, schedule and world size by `TrainingRun.run` (the `train` code) in
+/// `OUT/runs/<cell>/`, its best checkpoint evaluated on the test split by
+/// `CheckpointEvaluation`, and `result.json` written; then `report.md` with Table 1 (mean ±
+/// std over seeds), the paired Wilcoxon comparison of Mime with each Dice variant, training
+/// curves and overlay figures is written on rank 0 from the finished cells.
+///
+/// A cell with a `result.json` is skipped, one with a checkpoint resumed, so the same command
+/// run again continues where it stopped; `task` runs one cell (a SLURM array task) and
+/// `merge` only writes the report.
 public enum Experiment {
-    /// The losses of the paper's Table 1, in its row order.
-    public static let paperLosses: [LossKind] = [.dice, .vnet, .gdl, .mime]
-
     public struct Settings {
         /// acdc or wmh: the built-in dataset when `store` is nil, and the report's title.
         public var dataset: String
         public var store: String?
         public var out: String
-        /// How every loss is trained (the same schedule for all); each run's store, output
-        /// directory and loss are set per loss.
+        /// How every cell is trained (the same schedule for all); each cell's store, output
+        /// directory, loss, scope and seed are set per cell.
         public var training = RunSettings(store: "", out: "")
-        public var losses = Experiment.paperLosses
+        public var losses = ExperimentLoss.defaults
+        /// Seeds per loss: `training.loop.seed` and the ones after it.
+        public var seeds = 3
         /// Test slices in the overlay figure.
         public var figureSlices = 4
         /// The command line, recorded in the report.
         public var command = ""
-        /// Evaluate and report the runs already in `out/<loss>` (e.g. trained by
-        /// jobs/table1-array.sbatch) instead of training; their schedule and store are read
-        /// from their config.json and must agree.
-        public var skipTraining = false
+        /// Run only this cell (an index into `cells`), and write no report.
+        public var task: Int?
+        /// Train nothing: write the report from the cells finished in `out/runs`.
+        public var merge = false
+        /// Phase 2: every cell at each of `Experiment.sweepSides` (the built-in dataset
+        /// preprocessed into a store per patch side).
+        public var sweep = false
 
         public init(dataset: String, out: String, epochs: Int) {
             self.dataset = dataset
@@ -41,33 +49,81 @@ public enum Experiment {
             training.loop.epochs = epochs
         }
 
+        /// The seeds of the cells.
+        public var seedValues: [UInt64] { (0..<UInt64(max(seeds, 0))).map { training.loop.seed &+ $0 } }
+
+        /// The patch sides of the cells: nil (the store as it is) unless `sweep`.
+        public var patches: [Int?] {
+            guard sweep, let recipe = try? Experiment.recipe(dataset) else { return [nil] }
+            return Experiment.sweepSides(recipe).map(Optional.some)
+        }
+
+        /// Every cell, in `--task` order.
+        public var cells: [ExperimentCell] { ExperimentCell.all(losses: losses, seeds: seedValues, patches: patches) }
+
         /// Checks every value before anything is built or trained: the dataset, the output
-        /// directory and each loss's training settings (a bad one is `invalidValue`, exit 64).
+        /// directory, the task index and each cell's training settings (a bad one is
+        /// `invalidValue`, exit 64).
         public func validate() throws {
             _ = try Experiment.recipe(dataset)
-            guard !losses.isEmpty else { throw ProgramError.invalidValue("no loss to compare") }
+            guard !losses.isEmpty else { throw ProgramError.invalidValue("--losses: no loss to compare") }
+            try Check.range(seeds, 1...1000, flag: "--seeds")
             try Check.outputDirectory(out)
-            for loss in losses {
-                try Experiment.trainingSettings(loss, settings: self, store: store ?? "built-in").validate()
+            if sweep && store != nil {
+                throw ProgramError.invalidValue("--sweep preprocesses the built-in dataset at each patch side: leave out --store")
+            }
+            if let task {
+                guard cells.indices.contains(task) else {
+                    throw ProgramError.invalidValue("--task \(task) is not a cell: there are \(cells.count) (0...\(cells.count - 1); see --list-cells)")
+                }
+                guard !merge else { throw ProgramError.invalidValue("--task and --merge exclude each other") }
+            }
+            for cell in cells {
+                let run = Experiment.trainingSettings(cell, settings: self, store: store ?? "built-in")
+                try run.validate()
+                if run.diceScope == .global && run.loop.accumulate > 1 {
+                    throw ProgramError.invalidValue("--losses \(cell.loss.name): the global scope needs --accumulate 1")
+                }
             }
         }
     }
 
-    /// One loss's outcome, as the report needs it (rank 0).
-    public struct LossRun {
-        public var loss: String
-        public var checkpoint: String
-        public var evaluation: CheckpointEvaluation.Result
-        public var metrics: [EpochMetrics]
-        public var trainSeconds: Double
-        public var evaluateSeconds: Double
+    /// Epochs per cell when none are given: the 18 default cells in about 30 minutes with
+    /// `mpirun -n 2` on 2 cores (release build). Measured per epoch: acdc 10 s, wmh 5.7 s, plus
+    /// about 3 s (acdc) and 2 s (wmh) per cell for start-up and evaluation; 100 s per cell gives
+    /// 9 and 16 epochs (docs/evaluation.md).
+    public static func defaultEpochs(_ dataset: String) -> Int { dataset == "wmh" ? 16 : 9 }
+
+    /// The seeds when none are given.
+    public static let defaultSeeds = 3
+
+    /// What the default cells take on 2 cores, in minutes (from `defaultEpochs`).
+    public static let defaultMinutes = 30
+
+    /// `--quick`: a smoke run of a few minutes (2 seeds, 2 epochs of at most 6 steps, 2
+    /// validation volumes).
+    public static func quick(_ settings: Settings) -> Settings {
+        var settings = settings
+        settings.seeds = 2
+        settings.training.loop.epochs = 2
+        settings.training.loop.maxStepsPerEpoch = 6
+        settings.training.maxValidationVolumes = 2
+        return settings
     }
 
-    /// Epochs per loss when none are given, chosen when a run took about 15 minutes on a 2-core
-    /// machine (ACDC-like, 232 patches 128x128 per epoch, 4 ranks: 25 epochs in 751 s; WMH-like
-    /// scaled by pixels per epoch). With the faster blocked layout, the defaults take 427 s
-    /// (acdc) and 421 s (wmh) for all four losses (release build, `docs/results/`).
-    public static func defaultEpochs(_ dataset: String) -> Int { dataset == "wmh" ? 48 : 30 }
+    /// The sweep's patch sides: the whole slice, 1/2 and 1/4 of its side.
+    public static func sweepSides(_ recipe: BuiltInDataset.Recipe) -> [Int] { [recipe.size, recipe.size / 2, recipe.size / 4] }
+
+    /// The store of cells with patch side `patch`: `settings.store` or the built-in dataset when
+    /// nil, else the built-in dataset preprocessed with that side (whole slices at the full side).
+    static func store(patch: Int?, settings: Settings, world: Communicator, programVersion: String) throws -> String {
+        var recipe = try recipe(settings.dataset)
+        guard let patch else {
+            return try settings.store ?? BuiltInDataset.store(recipe, world: world, programVersion: programVersion)
+        }
+        recipe.patch = patch == recipe.size ? nil : patch
+        return try BuiltInDataset.store(recipe, world: world, programVersion: programVersion)
+    }
 
     /// The built-in dataset for `dataset`.
     public static func recipe(_ dataset: String) throws -> BuiltInDataset.Recipe {
@@ -78,119 +134,102 @@ public enum Experiment {
         }
     }
 
-    /// Runs the experiment on every rank; returns the report's path on rank 0, nil elsewhere.
+    /// Runs the experiment on every rank; returns the report's path on rank 0 (nil elsewhere,
+    /// with `task`, or when a signal stopped training).
     @discardableResult
     public static func run(_ settings: Settings, world: Communicator, programVersion: String) throws -> String? {
         let started = Date()
-        var settings = settings
         try settings.validate()
-        let recipe = try recipe(settings.dataset)
-        let store: String
-        var trainingWorldSize = world.size
-        if settings.skipTraining {
-            let config = try existingRuns(settings)
-            store = settings.store ?? config.store.path
-            guard try FileChecksum.fnv1a64(store) == config.store.checksum else {
-                throw ProgramError(.badInput, path: store, "is not the store the runs in \(settings.out) were trained on (checksum differs)")
-            }
-            settings.training = config.settings  // the schedule the runs were trained with
-            trainingWorldSize = config.worldSize
-        } else {
-            // Refuse before any training whatever would fail later: an earlier run's outputs, no test split.
-            for loss in settings.losses.map(\.rawValue)
-            where FileManager.default.fileExists(atPath: "\(settings.out)/\(loss)/last.h5") {
-                throw ProgramError(.busy, path: settings.out, "already holds a \(loss) run (\(loss)/last.h5): choose another --out, "
-                                   + "or --skip-training to evaluate it")
-            }
-            store = try settings.store ?? BuiltInDataset.store(recipe, world: world, programVersion: programVersion)
+        if settings.merge {
+            guard world.isRoot else { return nil }
+            return try report(settings, seconds: nil, worldSize: world.size, programVersion: programVersion)
         }
-        let reader = try PatchStoreReader(path: store)
-        guard try !reader.volumes(.test).isEmpty else {
-            throw ProgramError(.badInput, path: store, "the test split has no volumes: nothing to evaluate the losses on")
+        let cells = settings.task.map { [settings.cells[$0]] } ?? settings.cells
+        var stores: [Int?: (path: String, checksum: String)] = [:]
+        for patch in settings.patches where cells.contains(where: { $0.patch == patch }) {
+            let store = try store(patch: patch, settings: settings, world: world, programVersion: programVersion)
+            guard try !PatchStoreReader(path: store).volumes(.test).isEmpty else {
+                throw ProgramError(.badInput, path: store, "the test split has no volumes: nothing to evaluate the losses on")
+            }
+            stores[patch] = (store, try FileChecksum.fnv1a64(store))
         }
-        var runs: [LossRun] = []
-        for kind in settings.losses {
-            let loss = kind.rawValue
-            let training = trainingSettings(kind, settings: settings, store: store)
-            let trainStart = Date()
-            if !settings.skipTraining {
-                let outcome = try TrainingRun.run(training, world: world, programVersion: programVersion)
-                guard !outcome.stopped else {
-                    throw ProgramError(.failed, path: training.out, "stopped by a signal while training \(loss); the experiment is incomplete")
+        // Refuse before any training a cell that holds a run with other settings.
+        for cell in cells {
+            try checkComparable(cell, settings: settings, store: stores[cell.patch]!.path, checksum: stores[cell.patch]!.checksum)
+        }
+        for cell in cells {
+            let (store, checksum) = stores[cell.patch]!
+            let stopped = try CellRun(cell: cell, settings: settings, store: store, checksum: checksum,
+                                      programVersion: programVersion).run(world: world)
+            if stopped {
+                if world.isRoot {
+                    fputs("experiment: stopped by a signal while training \(cell.name): \(cell.directory(in: settings.out))/last.h5 "
+                          + "written; run the same command again to resume\n", stderr)
                 }
-            }
-            let trainSeconds = Date().timeIntervalSince(trainStart)
-            // best.h5 exists unless validation Dice was never a number; then the last weights stand in.
-            let best = training.out + "/best.h5"
-            let checkpoint = try world.broadcast(FileManager.default.fileExists(atPath: best) ? best : training.out + "/last.h5")
-            let evaluateStart = Date()
-            var options = CheckpointEvaluation.Options(checkpoint: checkpoint, store: store)
-            options.out = training.out + "/eval"
-            options.batch = settings.training.loop.batch
-            let result = try CheckpointEvaluation.run(options, world: world)
-            if let result {
-                let metrics = try readMetrics(training.out + "/metrics.jsonl")
-                runs.append(LossRun(loss: loss, checkpoint: checkpoint, evaluation: result, metrics: metrics,
-                                    trainSeconds: settings.skipTraining ? metrics.reduce(0) { $0 + $1.seconds } : trainSeconds,
-                                    evaluateSeconds: Date().timeIntervalSince(evaluateStart)))
-                print("\(loss): test split\n" + ReportWriter.table(result.summary), terminator: "")
+                return nil
             }
         }
         try world.barrier()
-        guard world.isRoot else { return nil }
-        let report = ExperimentReport(settings: settings, store: store, reader: reader, runs: runs,
-                                      worldSize: world.size, trainingWorldSize: trainingWorldSize,
-                                      programVersion: programVersion)
-        let path = try report.write(seconds: Date().timeIntervalSince(started))
+        guard settings.task == nil, world.isRoot else { return nil }
+        return try report(settings, seconds: Date().timeIntervalSince(started), worldSize: world.size, programVersion: programVersion)
+    }
+
+    /// Writes the report from the finished cells in `settings.out` (rank 0); returns its path.
+    static func report(_ settings: Settings, seconds: Double?, worldSize: Int, programVersion: String) throws -> String {
+        let results = try ExperimentResults.read(settings)
+        let report = ExperimentReport(settings: settings, results: results, worldSize: worldSize, programVersion: programVersion)
+        let path = try report.write(seconds: seconds)
         print(report.table1())
+        if !results.missing.isEmpty {
+            print("not finished (left out of the report): " + results.missing.map(\.name).joined(separator: ", "))
+        }
         print("report: \(path)")
         return path
     }
 
-    /// The `train` settings of `loss` in this experiment.
-    static func trainingSettings(_ loss: LossKind, settings: Settings, store: String) -> RunSettings {
+    /// The `train` settings of `cell` in this experiment.
+    static func trainingSettings(_ cell: ExperimentCell, settings: Settings, store: String) -> RunSettings {
         var training = settings.training
-        (training.store, training.out, training.loss) = (store, "\(settings.out)/\(loss.rawValue)", loss)
+        (training.store, training.out) = (store, cell.directory(in: settings.out))
+        (training.loss, training.diceScope, training.loop.seed) = (cell.loss.kind, cell.loss.scope, cell.seed)
         return training
     }
 
-    /// The configuration shared by the runs already in `out/<loss>`: each must have a
-    /// config.json, metrics.jsonl and last.h5, and all the same store, schedule and world size.
-    static func existingRuns(_ settings: Settings) throws -> TrainingRun.Config {
-        var configs: [TrainingRun.Config] = []
-        for loss in settings.losses.map(\.rawValue) {
-            let dir = "\(settings.out)/\(loss)"
-            for file in ["config.json", "metrics.jsonl", "last.h5"] where !FileManager.default.fileExists(atPath: "\(dir)/\(file)") {
-                throw ProgramError(.missingFile, path: "\(dir)/\(file)", "missing: --skip-training needs a finished \(loss) run in \(dir)")
-            }
-            do {
-                configs.append(try JSONDecoder().decode(TrainingRun.Config.self,
-                                                        from: Data(contentsOf: URL(fileURLWithPath: "\(dir)/config.json"))))
-            } catch {
-                throw ProgramError(.badInput, path: "\(dir)/config.json", "not a training run's config: \(error)")
-            }
-            guard configs.last!.settings.loss.rawValue == loss else {
-                throw ProgramError(.badInput, path: "\(dir)/config.json", "is a \(configs.last!.settings.loss.rawValue) run, expected \(loss)")
-            }
-        }
-        let first = configs[0]
-        func schedule(_ c: TrainingRun.Config) -> [String] {
-            let (s, loop) = (c.settings, c.settings.loop)
-            return [c.store.checksum, "\(c.worldSize)", "\(loop.epochs)", "\(loop.batch)", "\(loop.accumulate)",
-                    "\(s.learningRate)", "\(loop.seed)", "\(loop.maxStepsPerEpoch)"]
-        }
-        for (loss, config) in zip(settings.losses, configs) where schedule(config) != schedule(first) {
-            throw ProgramError(.badInput, path: "\(settings.out)/\(loss)/config.json",
-                               "store, world size or schedule differ from the \(settings.losses[0].rawValue) run's: the losses are not comparable")
-        }
-        return first
+    /// `settings` with what may differ between comparable cells (paths, loss, seed, resume,
+    /// threads and how the exchange runs) set to fixed values.
+    static func schedule(_ settings: RunSettings) -> RunSettings {
+        var s = settings
+        (s.store, s.out, s.loss, s.diceScope, s.resume, s.threads) = ("", "", .mime, .patch, false, 1)
+        let defaults = TrainingSettings()
+        (s.loop.seed, s.loop.reduce, s.loop.bucketSizeMB) = (0, defaults.reduce, defaults.bucketSizeMB)
+        (s.loop.stallTimeout, s.loop.checksumEvery) = (defaults.stallTimeout, defaults.checksumEvery)
+        return s
     }
 
-    /// The epochs of a run's `metrics.jsonl`.
-    static func readMetrics(_ path: String) throws -> [EpochMetrics] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try text.split(separator: "\n").map { try decoder.decode(EpochMetrics.self, from: Data($0.utf8)) }
+    /// A cell already trained (or started) in `out` must have been trained as this command
+    /// would train it: same loss, seed, store and schedule; otherwise skipping or resuming it
+    /// would mix different experiments.
+    static func checkComparable(_ cell: ExperimentCell, settings: Settings, store: String, checksum: String) throws {
+        let dir = cell.directory(in: settings.out)
+        guard cell.status(in: settings.out) != .todo else { return }
+        let config = try readConfig(dir + "/config.json")
+        let wanted = trainingSettings(cell, settings: settings, store: store)
+        let (got, expected) = (config.settings, wanted)
+        guard got.loss == expected.loss, got.diceScope == expected.diceScope, got.loop.seed == expected.loop.seed,
+              config.store.checksum == checksum, schedule(got) == schedule(expected) else {
+            throw ProgramError(.busy, path: dir, "holds a run trained with another store, loss, seed or schedule: "
+                               + "run the command that made it, or choose another --out")
+        }
+    }
+
+    /// A run's `config.json`.
+    static func readConfig(_ path: String) throws -> TrainingRun.Config {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ProgramError(.missingFile, path: path, "cannot be read: \(error.localizedDescription)")
+        }
+        do { return try JSONDecoder().decode(TrainingRun.Config.self, from: data) } catch {
+            throw ProgramError(.badInput, path: path, "not a training run's config: \(error)")
+        }
     }
 }

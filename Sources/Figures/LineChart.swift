@@ -1,6 +1,7 @@
 /// A line chart of training curves: several named series of (x, y) points,
 /// axes with "nice" ticks and numeric labels, axis titles, a legend and a
-/// title. Points with a non-finite y are skipped and break their line.
+/// title. Points with a non-finite y are skipped and break their line. A series may carry
+/// error bars (a half-length per point); the y axis then fits the bars too.
 public struct LineChart {
     /// One curve, e.g. the validation Dice of one loss per epoch.
     public struct Series {
@@ -8,9 +9,22 @@ public struct LineChart {
         public var points: [(x: Double, y: Double)]
         /// nil: the next colour of `Color.palette`.
         public var color: Color?
+        /// Error bars: per point, the half-length drawn above and below it (e.g. a standard
+        /// deviation); nil, or a non-finite or zero entry: no bar at that point.
+        public var errors: [Double]?
 
-        public init(name: String, points: [(x: Double, y: Double)], color: Color? = nil) {
-            self.name = name; self.points = points; self.color = color
+        public init(name: String, points: [(x: Double, y: Double)], color: Color? = nil, errors: [Double]? = nil) {
+            precondition(errors == nil || errors!.count == points.count, "one error per point")
+            self.name = name; self.points = points; self.color = color; self.errors = errors
+        }
+
+        /// The y extent of each finite point with its bar.
+        var extents: [Double] {
+            points.indices.flatMap { i -> [Double] in
+                let (x, y) = points[i], e = errors?[i] ?? 0
+                guard x.isFinite && y.isFinite else { return [] }
+                return e.isFinite && e > 0 ? [y - e, y + e] : [y]
+            }
         }
 
         /// A series with x = 1, 2, 3, ... (epochs) for `values`.
@@ -61,7 +75,7 @@ public struct LineChart {
     /// Axis ranges and the plot rectangle for the current data and size.
     public func layout() -> Layout {
         let finite = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
-        let xs = finite.map(\.x), ys = finite.map(\.y)
+        let xs = finite.map(\.x), ys = series.flatMap(\.extents)
         let allWholeX = xs.allSatisfy { $0 == $0.rounded() }
         let xTicks = AxisTicks(lower: xs.min() ?? 0, upper: xs.max() ?? 1, expand: false,
                                minimumStep: allWholeX ? 1 : 0)
@@ -123,9 +137,17 @@ public struct LineChart {
             let color = color(ofSeries: index)
             let markers = curve.points.count <= 40
             var previous: (x: Double, y: Double)?
-            for point in curve.points {
+            for (i, point) in curve.points.enumerated() {
                 guard point.x.isFinite && point.y.isFinite else { previous = nil; continue }
                 let p = l.position(x: point.x, y: point.y)
+                if let e = curve.errors?[i], e.isFinite, e > 0 {
+                    // A vertical bar from y - e to y + e with 9-pixel caps.
+                    let low = l.position(x: point.x, y: point.y - e), high = l.position(x: point.x, y: point.y + e)
+                    let x = Int(p.x.rounded()), top = Int(high.y.rounded()), bottom = Int(low.y.rounded())
+                    canvas.fillRect(x: x, y: top, width: 1, height: bottom - top + 1, color: color)
+                    canvas.fillRect(x: x - 4, y: top, width: 9, height: 1, color: color)
+                    canvas.fillRect(x: x - 4, y: bottom, width: 9, height: 1, color: color)
+                }
                 if let q = previous {
                     canvas.drawLine(from: q, to: p, color: color, thickness: lineThickness)
                 }

@@ -112,6 +112,36 @@ final class LineChartTests: XCTestCase {
         }
     }
 
+    /// Error bars: the bar's column and caps in the series' colour, nothing else changed on a
+    /// fixed axis; a fitted axis grows to hold the bars.
+    func testErrorBars() {
+        let points: [(x: Double, y: Double)] = [(1, 0.5), (2, 0.6), (3, 0.55)]
+        var plain = LineChart(title: "", xTitle: "", yTitle: "", series: [.init(name: "mime", points: points)])
+        plain.yRange = 0...1
+        var barred = plain
+        barred.series[0].errors = [0.2, .nan, 0]
+        let (a, b) = (plain.render(), barred.render())
+        let l = barred.layout(), colour = barred.color(ofSeries: 0)
+        let p = l.position(x: 1, y: 0.5), top = l.position(x: 1, y: 0.7), bottom = l.position(x: 1, y: 0.3)
+        let x = Int(p.x.rounded())
+        XCTAssertEqual(b[x, Int(top.y.rounded())], colour)
+        XCTAssertEqual(b[x, Int(bottom.y.rounded())], colour)
+        XCTAssertEqual(b[x - 4, Int(top.y.rounded())], colour, "cap")
+        XCTAssertEqual(b[x + 4, Int(bottom.y.rounded())], colour, "cap")
+        // Only the bar of the first point differs (the others have none).
+        for y in 0..<a.height {
+            for column in 0..<a.width where a[column, y] != b[column, y] {
+                XCTAssertTrue(abs(column - x) <= 4 && y >= Int(top.y.rounded()) && y <= Int(bottom.y.rounded()),
+                              "pixel \(column),\(y) changed")
+            }
+        }
+        var fitted = LineChart(title: "", xTitle: "", yTitle: "", series: [.init(name: "mime", points: points, errors: [0.4, 0, 0])])
+        XCTAssertLessThanOrEqual(fitted.layout().yTicks.lower, 0.1)
+        XCTAssertGreaterThanOrEqual(fitted.layout().yTicks.upper, 0.9)
+        fitted.series[0].errors = nil
+        XCTAssertGreaterThan(fitted.layout().yTicks.lower, 0.1)
+    }
+
     func testXTickLabelsCanBeRewritten() {
         var chart = chart()
         let plain = chart.render()

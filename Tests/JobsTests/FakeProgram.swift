@@ -9,7 +9,9 @@ import Foundation
 /// rank line (as one singleton per task when FAKE_SINGLETON=1), `synth` creates its output
 /// directory, `train` writes OUT/metrics.jsonl, or with FAKE_WAIT_FOR_TERM=1 (and no
 /// --resume) waits for SIGTERM and then writes OUT/last.h5 like a checkpointing trainer
-/// (or, with FAKE_FAIL_ON_TERM=1 too, exits 1 without a checkpoint).
+/// (or, with FAKE_FAIL_ON_TERM=1 too, exits 1 without a checkpoint); `experiment` has
+/// FAKE_CELLS cells (default 3) `cell<i>`: `--list-cells` prints them, `--task I` writes
+/// OUT/runs/cell<I>/result.json, `--merge` writes OUT/report.md.
 /// It lets the tests check the scripts' Slurm mechanics while `train` and friends are built
 /// elsewhere; the real program is tested under srun in SrunLaunchTests.
 enum FakeProgram {
@@ -19,8 +21,10 @@ enum FakeProgram {
     rank="${SLURM_PROCID:-0}"
     printf '%s rank=%s/%s omp=%s restart=%s args=%s\n' "$cmd" "$rank" "${SLURM_NTASKS:-1}" \
       "${OMP_NUM_THREADS:-unset}" "${SLURM_RESTART_COUNT:-0}" "$*" >>"$FAKE_LOG"
-    out=""; resume=0
-    while (($#)); do case "$1" in --out) out="$2"; shift ;; --resume) resume=1 ;; esac; shift; done
+    out=""; resume=0; task=""; list=0; merge=0
+    while (($#)); do case "$1" in
+      --out) out="$2"; shift ;; --resume) resume=1 ;; --task) task="$2"; shift ;; --list-cells) list=1 ;; --merge) merge=1 ;;
+    esac; shift; done
     case "$cmd" in
       doctor)
         if [[ "${FAKE_SINGLETON:-0}" == 1 ]]; then echo "rank 0/1 host=$(hostname)"
@@ -39,6 +43,12 @@ enum FakeProgram {
         fi
         if [[ $rank == 0 ]]; then echo '{"epoch":1}' >"$out/metrics.jsonl"; fi ;;
       evaluate) mkdir -p "$out" ;;
+      experiment)
+        cells=(); for ((i = 0; i < ${FAKE_CELLS:-3}; i++)); do cells+=("cell$i"); done
+        if (( list )); then for i in "${!cells[@]}"; do echo "$i ${cells[$i]} todo"; done
+        elif (( merge )); then echo report >"$out/report.md"
+        elif [[ -n "$task" && $rank == 0 ]]; then mkdir -p "$out/runs/${cells[$task]}"; echo '{}' >"$out/runs/${cells[$task]}/result.json"
+        fi ;;
     esac
     """#
 

@@ -25,7 +25,7 @@ final class JobScriptTests: XCTestCase {
     private func jobEnvironment(_ environment: [String: String]) -> [String: String] {
         let settings = ["STORE", "LOSS", "EPOCHS", "BATCH", "OUT", "OUT_ROOT", "TRAIN_ARGS", "RESUME", "PREFLIGHT",
                         "DATASET", "DATA", "SYNTH", "SYNTH_ARGS", "PREPROCESS_ARGS", "RUN", "CHECKPOINT", "SPLIT",
-                        "EVALUATE_ARGS", "JOBS_DIR", "FAKE_SINGLETON", "FAKE_WAIT_FOR_TERM", "FAKE_FAIL_ON_TERM"]
+                        "EVALUATE_ARGS", "JOBS_DIR", "EXPERIMENT_ARGS", "ARRAY_LIMIT", "REPORT", "FAKE_CELLS", "FAKE_SINGLETON", "FAKE_WAIT_FOR_TERM", "FAKE_FAIL_ON_TERM"]
         let empty = Dictionary(uniqueKeysWithValues: settings.map { ($0, "") })
         return empty.merging(["BIN": fake, "FAKE_LOG": log.path, "SRUN_MPI": "pmix"]) { $1 }.merging(environment) { $1 }
     }
@@ -119,19 +119,51 @@ final class JobScriptTests: XCTestCase {
         XCTAssertTrue(output.contains("the ranks ended with status 1 and \(out)/last.h5 is missing; not requeueing"), output)
     }
 
-    func testTable1ArrayTrainsTheFourLossesInTheirOwnDirectories() throws {
+    /// Run with bash, the script counts the cells (`experiment --list-cells`), submits itself as
+    /// an array of that size and the report job after it; each task runs `experiment --task I`.
+    func testTable1ArraySubmitsOneTaskPerCellThenTheReport() throws {
         let root = path("table1")
-        let job = try submit("jobs/table1-array.sbatch", [], ["OUT_ROOT": root, "EPOCHS": "2", "PREFLIGHT": "0"],
-                             timeout: 120)
+        let environment = jobEnvironment(["OUT_ROOT": root, "PREFLIGHT": "0", "FAKE_CELLS": "3",
+                                          "EXPERIMENT_ARGS": "--seeds 1", "SBATCH_OUTPUT": path("job-%j.out")])
+        let submitted = try runCommand("bash", ["jobs/table1-array.sbatch"], environment: environment, in: Slurm.root)
+        XCTAssertEqual(submitted.status, 0, submitted.output)
+        let ids = submitted.stdout.split(separator: "\n").compactMap { line in
+            line.split(separator: " ").dropFirst(2).first.map { String($0.prefix { $0 != ":" }) }
+        }
+        XCTAssertEqual(ids.count, 2, submitted.output)
+        defer { for id in ids { _ = try? runCommand("scancel", [id]) } }
+        XCTAssertTrue(submitted.stdout.contains("3 cells into \(root)/runs"), submitted.output)
+        try waitFor("the array and the report job to end", timeout: 120) {
+            try ids.allSatisfy { try Slurm.hasEnded(Slurm.states($0)) }
+        }
+        let states = try ids.flatMap { try Slurm.states($0) }
+        let outputs = (try? FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("job-") }
+            .map { (try? String(contentsOfFile: path($0), encoding: .utf8)) ?? "" }.joined(separator: "\n")) ?? ""
+        XCTAssertEqual(states, ["COMPLETED", "COMPLETED", "COMPLETED", "COMPLETED"], outputs)
+        let common = "--dataset acdc --out \(root) --store data/acdc.h5 --seeds 1"
+        let tasks = (0..<3).flatMap { task in (0..<2).map { "experiment rank=\($0)/2 omp=1 restart=0 args=\(common) --task \(task)" } }
+        XCTAssertEqual(FakeProgram.calls(in: log).filter { $0.contains("--task") || $0.contains("--merge") },
+                       (tasks + ["experiment rank=0/1 omp=2 restart=0 args=--merge \(common)"]).sorted(), outputs)
+        for cell in 0..<3 {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(root)/runs/cell\(cell)/result.json"), "cell \(cell)")
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/report.md"), outputs)
+    }
+
+    /// Submitted by hand: the tasks given run; without --array the job stops with a clear error.
+    func testTable1ArrayByHandRunsTheTasksGiven() throws {
+        let root = path("table1")
+        let job = try submit("jobs/table1-array.sbatch", ["--array=1"], ["OUT_ROOT": root, "PREFLIGHT": "0", "FAKE_CELLS": "2"])
         XCTAssertEqual(job.status, 0, job.output)
-        let losses = ["dice", "gdl", "mime", "vnet"]
-        let expected = losses.flatMap { loss in
-            (0..<2).map { "train rank=\($0)/2 omp=1 restart=0 args=--store data/acdc.h5 --loss \(loss) --epochs 2 --batch 8 --out \(root)/\(loss)" }
-        }
-        XCTAssertEqual(FakeProgram.calls(in: log), expected.sorted(), job.output)
-        for loss in losses {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(root)/\(loss)/metrics.jsonl"), loss)
-        }
+        XCTAssertEqual(FakeProgram.calls(in: log).filter { $0.contains("--task") }, (0..<2).map {
+            "experiment rank=\($0)/2 omp=1 restart=0 args=--dataset acdc --out \(root) --store data/acdc.h5 --task 1"
+        }, job.output)
+        let outside = try submit("jobs/table1-array.sbatch", ["--array=2"], ["OUT_ROOT": root, "PREFLIGHT": "0", "FAKE_CELLS": "2"])
+        XCTAssertNotEqual(outside.status, 0, outside.output)
+        XCTAssertTrue(outside.output.contains("error: array index 2 is not a cell"), outside.output)
+        let single = try submit("jobs/table1-array.sbatch", [], ["OUT_ROOT": root, "PREFLIGHT": "0"])
+        XCTAssertNotEqual(single.status, 0, single.output)
+        XCTAssertTrue(single.output.contains("not an array task"), single.output)
     }
 
     /// One node here, so the multi-node script runs with its allocation overridden to 1 node.
