@@ -6,13 +6,14 @@ public final class DirectoryLock {
     public let directory: String
     private var fd: Int32
 
-    /// Creates `directory` if needed and locks it; fails at once when another process holds it.
-    public init(_ directory: String) throws {
+    /// Creates `directory` if needed and locks it; when another process holds it, fails at once,
+    /// or with `waiting` blocks until that process releases it.
+    public init(_ directory: String, waiting: Bool = false) throws {
         try AtomicFile.createDirectories(directory)
         fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw ProgramError.system("cannot open the directory", path: directory, errno: errno) }
         self.directory = directory
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        guard flock(fd, waiting ? LOCK_EX : LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             close(fd)
             if code == EWOULDBLOCK {

@@ -76,14 +76,13 @@ public enum BuiltInDataset {
 
     /// The store for `recipe`, built on rank 0 if it is not cached yet while the other ranks wait.
     public static func store(_ recipe: Recipe, world: Communicator, programVersion: String) throws -> String {
-        let folder = cacheDirectory() + "/" + recipe.folder
+        let cache = cacheDirectory()
+        let folder = cache + "/" + recipe.folder
         let store = folder + "/store.h5"
         var failed = [0]
         if world.isRoot && !FileManager.default.fileExists(atPath: store) {
             do {
-                print("building the built-in \(recipe.dataset.rawValue)-like dataset in \(folder) (once)")
-                let report = try build(recipe, in: folder, programVersion: programVersion)
-                for warning in report.warnings { print("warning: \(warning)") }
+                try buildUnlessCached(recipe, cache: cache, programVersion: programVersion)
             } catch {
                 failed = [1]
                 // Let the other ranks leave the barrier before this rank reports the error.
@@ -94,5 +93,21 @@ public enum BuiltInDataset {
         try world.allreduceMax(&failed)
         if failed[0] != 0 { throw ProgramError(.writeFailed, path: folder, "building the built-in dataset failed on rank 0") }
         return store
+    }
+
+    /// Builds `recipe` in its folder of `cache` unless another process built it while this one
+    /// waited: two jobs on one machine (an array's tasks, two experiments) share the cache, so the
+    /// first builds it under the cache's lock while the others wait, then find it built.
+    /// Returns whether this call built it.
+    @discardableResult
+    static func buildUnlessCached(_ recipe: Recipe, cache: String, programVersion: String) throws -> Bool {
+        let folder = cache + "/" + recipe.folder
+        let lock = try DirectoryLock(cache, waiting: true)
+        defer { lock.release() }
+        guard !FileManager.default.fileExists(atPath: folder + "/store.h5") else { return false }
+        print("building the built-in \(recipe.dataset.rawValue)-like dataset in \(folder) (once)")
+        let report = try build(recipe, in: folder, programVersion: programVersion)
+        for warning in report.warnings { print("warning: \(warning)") }
+        return true
     }
 }

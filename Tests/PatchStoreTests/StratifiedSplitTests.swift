@@ -129,6 +129,20 @@ final class StratifiedSplitTests: XCTestCase {
         XCTAssertGreaterThan(summary.splits[0].emptyPatchFractions[2], 0.8)
     }
 
+    /// Two builds of the same recipe at once (two jobs sharing the cache) both succeed: the
+    /// second waits for the cache's lock and finds the store built.
+    func testConcurrentBuildsOfTheCacheWaitForEachOther() throws {
+        var recipe = BuiltInDataset.Recipe.wmh
+        (recipe.patients, recipe.width, recipe.size, recipe.patch) = (6, 32, 32, 16)
+        let cache = dir.appendingPathComponent("cache").path
+        let outcomes = LockedOutcomes()
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            outcomes.append(Result { try BuiltInDataset.buildUnlessCached(recipe, cache: cache, programVersion: "test") })
+        }
+        XCTAssertEqual(outcomes.all.map { "\($0)" }.sorted(), ["success(false)", "success(true)"], "one builds, the other finds it built")
+        XCTAssertNoThrow(try StoreSummary(path: cache + "/" + recipe.folder + "/store.h5"))
+    }
+
     // MARK: stores
 
     /// `count` single-subject pairs, 16x16x2; class 2 only in the volumes in `rare`.
@@ -208,4 +222,12 @@ final class StratifiedSplitTests: XCTestCase {
         XCTAssertFalse(off.stdout.contains("stratified") || off.stderr.contains("warning"), off.stdout + off.stderr)
         XCTAssertEqual(try StoreSummary(path: dir.appendingPathComponent("off.h5").path).splitStratified, false)
     }
+}
+
+/// Outcomes collected from concurrent work.
+private final class LockedOutcomes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outcomes: [Result<Bool, Error>] = []
+    func append(_ outcome: Result<Bool, Error>) { lock.withLock { outcomes.append(outcome) } }
+    var all: [Result<Bool, Error>] { lock.withLock { outcomes } }
 }
