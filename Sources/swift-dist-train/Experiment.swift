@@ -88,6 +88,11 @@ struct ExperimentCommand: ParsableCommand {
         if quick { settings = Experiment.quick(settings) }
         // Flags given explicitly win over --quick's values.
         if let epochs { settings.training.loop.epochs = epochs }
+        // The default warm-up (one epoch) leaves at least one epoch after it.
+        if schedule.warmupEpochs == nil {
+            let loop = settings.training.loop
+            settings.training.loop.warmupEpochs = max(0, min(loop.warmupEpochs, loop.epochs - 1))
+        }
         if let seeds { settings.seeds = seeds }
         if quick && schedule.maxSteps != 0 { settings.training.loop.maxStepsPerEpoch = schedule.maxSteps }
         if quick && schedule.maxValVolumes != 0 { settings.training.maxValidationVolumes = schedule.maxValVolumes }

@@ -56,7 +56,10 @@ final class ExperimentCLITests: XCTestCase {
             for seed in 0..<2 {
                 let dir = "\(out)/runs/\(loss)-seed\(seed)"
                 XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/result.json"), dir)
-                XCTAssertEqual(try String(contentsOfFile: dir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").count, 2, dir)
+                // Two epochs, then the end record.
+                let records = try String(contentsOfFile: dir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+                XCTAssertEqual(records.filter { !$0.contains("\"event\"") }.count, 2, dir)
+                XCTAssertTrue(records.last?.contains("\"stop_reason\":\"epoch_cap\"") == true, dir)
             }
         }
         // The paired comparison: test volumes x seeds pairs per class and metric, and sentences.
@@ -69,7 +72,7 @@ final class ExperimentCLITests: XCTestCase {
         XCTAssertTrue(report.contains("Differences that hold ("), report)
         XCTAssertTrue(report.contains("Differences that do not hold ("), report)
         XCTAssertEqual(lines.filter { $0.hasPrefix("- RV DSC") || $0.hasPrefix("- RV HD95") }.count, 2, report)
-        XCTAssertTrue(lines.contains { $0.hasPrefix("| dice-seed1 | 2 | epoch cap (no end record) | ") }, report)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("| dice-seed1 | 2 | epoch cap | ") }, report)
         XCTAssertTrue(report.contains("oneDNN 2."), report)
         for png in ["curves_loss.png", "curves_val_dice.png", "figure1.png"] {
             XCTAssertTrue(report.contains("](\(png))"), png)
