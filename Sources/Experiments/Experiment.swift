@@ -60,6 +60,19 @@ public enum Experiment {
             return Experiment.sweepSides(recipe).map(Optional.some)
         }
 
+        /// Images per rank and step of the cells with patch side `patch`: `--batch` on the
+        /// built-in store's own patch side, scaled by the ratio of patch areas elsewhere, so that
+        /// every side trains on the same pixels per step and the same steps per epoch, and only
+        /// how the slices are cut differs (wmh, batch 4 at 64: 1 whole slice of 128, 16 patches of
+        /// 32). Nil when that is not a whole number of images.
+        public func batch(patch: Int?) -> Int? {
+            let batch = training.loop.batch
+            guard let patch, let recipe = try? Experiment.recipe(dataset) else { return batch }
+            let reference = recipe.patch ?? recipe.size
+            let pixels = batch * reference * reference, area = patch * patch
+            return pixels % area == 0 ? pixels / area : nil
+        }
+
         /// Every cell, in `--task` order.
         public var cells: [ExperimentCell] { ExperimentCell.all(losses: losses, seeds: seedValues, patches: patches) }
 
@@ -73,6 +86,12 @@ public enum Experiment {
             try Check.outputDirectory(out)
             if sweep && store != nil {
                 throw ProgramError.invalidValue("--sweep preprocesses the built-in dataset at each patch side: leave out --store")
+            }
+            if let recipe = try? Experiment.recipe(dataset), let patch = patches.compactMap({ $0 }).first(where: { batch(patch: $0) == nil }) {
+                let reference = recipe.patch ?? recipe.size
+                throw ProgramError.invalidValue("--batch \(training.loop.batch) with --sweep: at patch side \(patch) the pixels of "
+                                                + "\(training.loop.batch) patches of \(reference)x\(reference) are not a whole number "
+                                                + "of patches; use a multiple of \(max(1, patch * patch / (reference * reference)))")
             }
             if let task {
                 guard cells.indices.contains(task) else {
@@ -204,6 +223,7 @@ public enum Experiment {
         var training = settings.training
         (training.store, training.out) = (store, cell.directory(in: settings.out))
         (training.loss, training.diceScope, training.loop.seed) = (cell.loss.kind, cell.loss.scope, cell.seed)
+        training.loop.batch = settings.batch(patch: cell.patch) ?? training.loop.batch
         return training
     }
 

@@ -261,7 +261,11 @@ struct ExperimentReport {
             + "slices \(reader.sliceSize)x\(reader.sliceSize))\n"
         let training = results.training, loop = training.loop
         md += "- schedule: \(loop.epochs) epoch(s)" + (loop.maxStepsPerEpoch > 0 ? ", at most \(loop.maxStepsPerEpoch) steps each" : "")
-            + ", batch \(loop.batch) per rank, Adam lr \(training.learningRate), seeds "
+            + (settings.sweep
+                ? ", batch per rank by patch side " + settings.patches.compactMap { side in side.map { "\($0): \(settings.batch(patch: $0) ?? 0)" } }
+                    .joined(separator: ", ") + " (the same pixels and steps per epoch at every side)"
+                : ", batch \(loop.batch) per rank")
+            + ", Adam lr \(training.learningRate), seeds "
             + seeds.map(String.init).joined(separator: ", ") + "\n"
         md += "- cells: \(results.all.count) finished of \(settings.cells.count), in `runs/<loss>-seed<seed>"
             + (settings.sweep ? "-patch<side>" : "") + "/`\n"

@@ -67,7 +67,7 @@ struct ExperimentCommand: ParsableCommand {
     @Flag(help: "Train nothing: write the report from the finished cells in OUT/runs.")
     var merge = false
 
-    @Flag(help: "Phase 2: every cell at 3 patch sides (whole slice, 1/2, 1/4; the built-in dataset preprocessed at each): rare-class DSC and HD95 vs patch side, empty-patch fractions, non-finite steps. 3x the cells.")
+    @Flag(help: "Phase 2: every cell at 3 patch sides (whole slice, 1/2, 1/4; the built-in dataset preprocessed at each; --batch is at the built-in store's patch side and scaled by patch area, so each side trains the same pixels per step): rare-class DSC and HD95 vs patch side, empty-patch fractions, non-finite steps. 3x the cells.")
     var sweep = false
 
     /// Every value is checked before MPI starts (the same checks as `Experiment.run`): a bad one exits 64.

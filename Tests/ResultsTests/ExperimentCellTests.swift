@@ -21,6 +21,30 @@ final class ExperimentCellTests: XCTestCase {
         XCTAssertEqual(cells[0].directory(in: "out"), "out/runs/dice-seed5")
     }
 
+    /// The sweep trains every patch side on the same pixels per step: --batch is at the
+    /// built-in store's own side and scales with the patch area; one that cannot is refused.
+    func testSweepKeepsPixelsPerStep() throws {
+        var wmh = Experiment.Settings(dataset: "wmh", out: "out", epochs: 4)
+        wmh.sweep = true
+        wmh.training.loop.batch = 4
+        XCTAssertEqual(wmh.patches, [128, 64, 32])
+        XCTAssertEqual(wmh.patches.map { wmh.batch(patch: $0) }, [1, 4, 16])
+        let cells = wmh.cells.filter { $0.loss == ExperimentLoss(.mime) }
+        XCTAssertEqual(cells.map { Experiment.trainingSettings($0, settings: wmh, store: "s").loop.batch }, [1, 1, 1, 4, 4, 4, 16, 16, 16])
+        XCTAssertNoThrow(try wmh.validate())
+        wmh.training.loop.batch = 2
+        XCTAssertNil(wmh.batch(patch: 128))
+        XCTAssertThrowsError(try wmh.validate()) { error in
+            XCTAssertTrue("\(error)".contains("use a multiple of 4"), "\(error)")
+        }
+        var acdc = Experiment.Settings(dataset: "acdc", out: "out", epochs: 1)
+        acdc.sweep = true
+        acdc.training.loop.batch = 2
+        XCTAssertEqual(acdc.patches.map { acdc.batch(patch: $0) }, [2, 8, 32])
+        acdc.sweep = false
+        XCTAssertEqual(acdc.cells.map { Experiment.trainingSettings($0, settings: acdc, store: "s").loop.batch }, Array(repeating: 2, count: 18))
+    }
+
     func testComparisonWords() {
         let higher = MimeComparison(other: "dice", className: "LV", metric: .dsc,
                                     pairs: (1...8).map { (mime: 50.0 + Double($0), other: 40.0) })
