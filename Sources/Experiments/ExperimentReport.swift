@@ -238,6 +238,8 @@ struct ExperimentReport {
         if !results.missing.isEmpty {
             md += "Not finished, left out: " + results.missing.map { "`\($0.name)`" }.joined(separator: ", ") + ".\n\n"
         }
+        md += ClassPresence.section(losses: losses, classes: foregroundClasses.map { ($0, reader.classNames[$0]) },
+                                    cellsOf: { results.cells(of: $0).map(\.result) })
         md += comparisonSection()
         if settings.sweep { md += try SweepReport(settings: settings, results: results).write() }
         md += "## Training\n\n" + trainingTable()

@@ -21,17 +21,14 @@ struct SweepReport {
     /// The sides with a finished cell, largest first.
     var sides: [Int] { Array(Set(results.all.compactMap(\.cell.patch))).sorted(by: >) }
 
-    /// Per loss and side, the rare class's (DSC %, HD95 mm) over seeds, each seed's value the
-    /// mean over test volumes.
-    func values(_ k: Int) -> [(loss: ExperimentLoss, side: Int, dice: SeedStatistics, hd95: SeedStatistics)] {
+    /// Per loss and side, the rare class's scores over seeds on the test volumes that hold it
+    /// (`ClassPresence`: under the empty-case rules the volumes without it would mostly measure
+    /// whether the class is predicted at all), and how many volumes without it were left empty.
+    func values(_ k: Int) -> [(loss: ExperimentLoss, side: Int, presence: ClassPresence)] {
         results.losses(settings).flatMap { loss in
             sides.compactMap { side in
                 let cells = results.all.filter { $0.cell.loss == loss && $0.cell.patch == side }
-                guard !cells.isEmpty else { return nil }
-                let scores = cells.map { Array($0.result.scores(ofClass: k).values) }
-                func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
-                return (loss, side, SeedStatistics(scores.map { 100 * mean($0.map(\.dice)) }),
-                        SeedStatistics(scores.map { mean($0.map(\.hd95)) }))
+                return cells.isEmpty ? nil : (loss, side, ClassPresence(cells.map(\.result), classIndex: k))
             }
         }
     }
@@ -56,16 +53,18 @@ struct SweepReport {
         let values = values(k)
         var md = "## Sweep: \(name) (the rarest class) against the patch side\n\n"
         md += "Every loss and seed trained on the built-in dataset preprocessed at each patch side (the whole "
-            + "slice, 1/2 and 1/4 of its side), evaluated on the test volumes (sub-patches assembled). Mean ± std "
-            + "over seeds of the per-seed mean over test volumes.\n\n"
-        for (figure, metric, pick) in [(Self.diceFigure, "DSC (%)", { (v: (loss: ExperimentLoss, side: Int, dice: SeedStatistics, hd95: SeedStatistics)) in v.dice }),
-                                       (Self.hd95Figure, "HD95 (mm)", { $0.hd95 })] {
+            + "slice, 1/2 and 1/4 of its side; the same pixels per step at each), evaluated on the test volumes "
+            + "(sub-patches assembled). Scores on the test volumes that hold \(name): mean ± std over seeds of the "
+            + "per-seed mean over those volumes; then how many test volumes without it (summed over seeds) had "
+            + "nothing of it predicted.\n\n"
+        for (figure, metric, pick) in [(Self.diceFigure, "DSC (%)", { (v: (loss: ExperimentLoss, side: Int, presence: ClassPresence)) in v.presence.dice }),
+                                       (Self.hd95Figure, "HD95 (mm)", { $0.presence.hd95 })] {
             let series = results.losses(settings).map { loss in
-                let mine = values.filter { $0.loss == loss }
+                let mine = values.filter { $0.loss == loss && pick($0).mean.isFinite }
                 return LineChart.Series(name: loss.name, points: mine.map { (log2(Double($0.side)), pick($0).mean) },
                                         errors: mine.map { pick($0).std.isFinite ? pick($0).std : 0 })
             }
-            var chart = LineChart(title: "\(name) \(metric) vs patch side (\(settings.dataset))", xTitle: "patch side (pixels)",
+            var chart = LineChart(title: "\(name) \(metric), volumes holding it (\(settings.dataset))", xTitle: "patch side (pixels)",
                                   yTitle: "\(name) \(metric)", series: series)
             chart.xTickLabel = { "\(Int(pow(2, $0).rounded()))" }
             try chart.write(to: settings.out + "/" + figure)
@@ -74,10 +73,10 @@ struct SweepReport {
         md += "| Loss | " + sides.map { "\($0)x\($0)" }.joined(separator: " | ") + " |\n|---|" + sides.map { _ in "---|" }.joined() + "\n"
         for loss in results.losses(settings) {
             md += "| \(loss.name) | " + sides.map { side in
-                values.first { $0.loss == loss && $0.side == side }.map { "\($0.dice.text) / \($0.hd95.text)" } ?? "n/a"
+                values.first { $0.loss == loss && $0.side == side }?.presence.text ?? "n/a"
             }.joined(separator: " | ") + " |\n"
         }
-        md += "\n\(name) DSC (%) / HD95 (mm).\n\n### Empty training patches\n\n"
+        md += "\n\(name) DSC (%) / HD95 (mm) on the volumes holding it · volumes without it left empty.\n\n### Empty training patches\n\n"
         md += "| patch side | patches | without \(name) | without any foreground |\n|---|---|---|---|\n"
         for side in sides {
             guard let cell = results.all.first(where: { $0.cell.patch == side }) else { continue }

@@ -10,9 +10,21 @@ final class ExperimentCLITests: XCTestCase {
 
     /// The Table 1 rows of a report.
     private func table1Rows(_ report: String) -> [String] {
-        report.split(separator: "\n").map(String.init).filter { line in
+        let lines = report.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let header = lines.firstIndex(where: { $0.hasPrefix("| Loss | seeds |") }) else { return [] }
+        return lines[(header + 2)...].prefix { !$0.isEmpty }.filter { line in
             losses.contains { line.hasPrefix("| \($0) | ") } && line.contains(" / ")
         }
+    }
+
+    /// Mean DSC (%) over the volumes holding class `k`, and (volumes without it, those left
+    /// empty), from a cell's eval/per_volume.csv.
+    private func presence(_ out: String, _ cell: String, classIndex k: Int) throws -> (dice: Double, absent: Int, empty: Int) {
+        let csv = try String(contentsOfFile: "\(out)/runs/\(cell)/eval/per_volume.csv", encoding: .utf8)
+        let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }.filter { Int($0[1]) == k }
+        let present = rows.filter { Int($0[4])! > 0 }, absent = rows.filter { Int($0[4])! == 0 }
+        return (100 * present.map { Double($0[2])! }.reduce(0, +) / Double(present.count), absent.count,
+                absent.filter { Int($0[5])! == 0 }.count)
     }
 
     /// The foreground DSC (%) and HD95 of a cell's eval/summary.json.
@@ -68,6 +80,18 @@ final class ExperimentCLITests: XCTestCase {
             for metric in ["DSC", "HD95"] {
                 XCTAssertTrue(lines.contains { $0.hasPrefix("| dice | \(name) | \(metric) | \(2 * volumes) | ") }, "\(name) \(metric)\n" + report)
             }
+        }
+        // Volumes with and without each class: DSC on the volumes holding it, absent ones left empty.
+        XCTAssertTrue(report.contains("## Volumes with and without each class"), report)
+        for (loss, k) in [("dice", 1), ("mime", 3)] {
+            let (a, b) = (try presence(out, "\(loss)-seed0", classIndex: k), try presence(out, "\(loss)-seed1", classIndex: k))
+            let expected = meanStd(a.dice, b.dice) + " / "
+            let section = lines.firstIndex(of: "## Volumes with and without each class") ?? lines.endIndex
+            let row = lines[section...].first { $0.hasPrefix("| \(loss) | ") }
+            let cell = row.map { $0.split(separator: "|", omittingEmptySubsequences: true).map(String.init)[k] } ?? ""
+            XCTAssertTrue(cell.hasPrefix(" " + expected), "\(loss) class \(k): '\(cell)', expected '\(expected)…'")
+            let empties = a.absent + b.absent > 0 ? " · \(a.empty + b.empty)/\(a.absent + b.absent) empty " : nil
+            if let empties { XCTAssertTrue(cell.hasSuffix(empties), "'\(cell)' should end '\(empties)'") }
         }
         XCTAssertTrue(report.contains("Differences that hold ("), report)
         XCTAssertTrue(report.contains("Differences that do not hold ("), report)

@@ -1,4 +1,5 @@
 @testable import Experiments
+import Evaluation
 import XCTest
 
 /// Loss rows, cells and their order; Mime comparisons' words.
@@ -43,6 +44,29 @@ final class ExperimentCellTests: XCTestCase {
         XCTAssertEqual(acdc.patches.map { acdc.batch(patch: $0) }, [2, 8, 32])
         acdc.sweep = false
         XCTAssertEqual(acdc.cells.map { Experiment.trainingSettings($0, settings: acdc, store: "s").loop.batch }, Array(repeating: 2, count: 18))
+    }
+
+    /// A class's scores split by presence: DSC/HD95 on the volumes holding it, absent ones left empty.
+    func testClassPresence() throws {
+        func score(_ volume: String, _ dice: Double, _ hd: Double, label: Int, predicted: Int) -> VolumeScore {
+            VolumeScore(volume: volume, classIndex: 2, dice: dice, hd95: hd, labelVoxels: label, predictedVoxels: predicted)
+        }
+        func cell(_ seed: UInt64, _ scores: [VolumeScore]) -> CellResult {
+            CellResult(cell: "mime-seed\(seed)", loss: "mime", seed: seed, patch: nil, checkpoint: "best.h5", store: "s",
+                       storeChecksum: "c", scores: scores, classNames: ["bg", "a", "b"], trainingWorldSize: 1,
+                       trainSeconds: 0, evaluateSeconds: 0)
+        }
+        let cells = [cell(0, [score("v1", 0.5, 4, label: 10, predicted: 8), score("v2", 1, 0, label: 0, predicted: 0),
+                              score("v3", 0, 90, label: 0, predicted: 3), score("v4", 0.3, 6, label: 5, predicted: 9)]),
+                     cell(1, [score("v1", 0.2, 8, label: 10, predicted: 1), score("v2", 0, 90, label: 0, predicted: 2),
+                              score("v3", 0, 90, label: 0, predicted: 1), score("v4", 0.0, 90, label: 5, predicted: 0)])]
+        let presence = ClassPresence(cells, classIndex: 2)
+        XCTAssertEqual(presence.dice.mean, (40 + 10) / 2, accuracy: 1e-9)
+        XCTAssertEqual(presence.hd95.mean, (5 + 49) / 2, accuracy: 1e-9)
+        XCTAssertEqual(presence.absent, 4)
+        XCTAssertEqual(presence.leftEmpty, 1)
+        XCTAssertEqual(presence.text, "25.0 ± 21.2 / 27.0 ± 31.1 · 1/4 empty")
+        XCTAssertEqual(ClassPresence(cells, classIndex: 1).text, "n/a")
     }
 
     func testComparisonWords() {
