@@ -228,9 +228,11 @@ public enum Experiment {
     }
 
     /// `settings` with what may differ between comparable cells (paths, loss, seed, resume,
-    /// threads and how the exchange runs) set to fixed values.
-    static func schedule(_ settings: RunSettings) -> RunSettings {
+    /// threads and how the exchange runs) set to fixed values. With the cell's `patch` side (the
+    /// sweep), the batch becomes pixels per step, since the sweep scales it with the patch area.
+    static func schedule(_ settings: RunSettings, patch: Int? = nil) -> RunSettings {
         var s = settings
+        if let patch { s.loop.batch *= patch * patch }
         (s.store, s.out, s.loss, s.diceScope, s.resume, s.threads) = ("", "", .mime, .patch, false, 1)
         let defaults = TrainingSettings()
         (s.loop.seed, s.loop.reduce, s.loop.bucketSizeMB) = (0, defaults.reduce, defaults.bucketSizeMB)

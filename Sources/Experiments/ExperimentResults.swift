@@ -53,7 +53,8 @@ struct ExperimentResults {
         for other in finished {
             let sameStore = finished.first { $0.cell.patch == other.cell.patch }!
             guard other.result.storeChecksum == sameStore.result.storeChecksum,
-                  Experiment.schedule(other.config.settings) == Experiment.schedule(first.config.settings) else {
+                  Experiment.schedule(other.config.settings, patch: other.cell.patch)
+                    == Experiment.schedule(first.config.settings, patch: first.cell.patch) else {
                 throw ProgramError(.badInput, path: other.directory + "/config.json", "store or schedule differ from "
                                    + "\(first.cell.name)'s: the cells are not comparable")
             }

@@ -33,6 +33,13 @@ final class ExperimentCellTests: XCTestCase {
         let cells = wmh.cells.filter { $0.loss == ExperimentLoss(.mime) }
         XCTAssertEqual(cells.map { Experiment.trainingSettings($0, settings: wmh, store: "s").loop.batch }, [1, 1, 1, 4, 4, 4, 16, 16, 16])
         XCTAssertNoThrow(try wmh.validate())
+        // The report compares the cells' schedules in pixels per step: every side's is the same,
+        // and a cell trained with another batch is not.
+        let schedules = cells.map { Experiment.schedule(Experiment.trainingSettings($0, settings: wmh, store: "s"), patch: $0.patch) }
+        XCTAssertTrue(schedules.allSatisfy { $0 == schedules[0] })
+        var other = Experiment.trainingSettings(cells[8], settings: wmh, store: "s")
+        other.loop.batch = 8
+        XCTAssertNotEqual(Experiment.schedule(other, patch: 32), schedules[0])
         wmh.training.loop.batch = 2
         XCTAssertNil(wmh.batch(patch: 128))
         XCTAssertThrowsError(try wmh.validate()) { error in
