@@ -21,9 +21,10 @@ struct ClassPresence {
             let missing = scores.filter { $0.labelVoxels == 0 }
             absent += missing.count
             leftEmpty += missing.filter { $0.predictedVoxels == 0 }.count
-            guard !present.isEmpty else { continue }
-            dice.append(100 * present.map(\.dice).reduce(0, +) / Double(present.count))
-            hd95.append(present.map(\.hd95).reduce(0, +) / Double(present.count))
+            // The volumes' mean as Table 1 takes it (`ScoreSummary`), over the volumes holding k.
+            guard let stats = ScoreSummary(present).classes.first?.statistics else { continue }
+            dice.append(100 * stats.diceMean)
+            hd95.append(stats.hd95Mean)
         }
         (self.dice, self.hd95) = (SeedStatistics(dice), SeedStatistics(hd95))
         (self.absent, self.leftEmpty) = (absent, leftEmpty)
